@@ -1,0 +1,255 @@
+//! What rules may ask about the code around the node they look at.
+//!
+//! The walker keeps this up to date: the stack of async/sync frames, the lexical scopes with
+//! their `use` imports, local items and local bindings. Rules only ask questions and report.
+
+use crate::diagnostic::{Diagnostic, Label};
+use crate::rule::{RuleMeta, Severity};
+use proc_macro2::Span;
+use std::collections::HashSet;
+use std::ops::Range;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    /// Runs on an async executor thread.
+    Async,
+    /// Plain sync code: a fn item, or a closure handed to a blocking-pool/thread spawner.
+    Sync,
+}
+
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub kind: FrameKind,
+    /// Where the frame starts ("async context starts here").
+    pub start: Range<usize>,
+}
+
+/// A local binding (`let`, fn or closure parameter).
+#[derive(Clone, Debug, Default)]
+pub struct Local {
+    pub name: String,
+    /// Declared `mut`, or a parameter typed `&mut T`.
+    pub mutable: bool,
+    /// The resolved path of the call the initialiser's method chain starts from, e.g.
+    /// `tokio::runtime::Runtime::new` for `let rt = Runtime::new().unwrap();`.
+    pub origin: Option<String>,
+    /// The last segment of the parameter's type path, e.g. `CancellationToken`.
+    pub type_name: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    /// `use a::b as c;` gives (`c`, `a::b`).
+    pub aliases: Vec<(String, String)>,
+    pub globs: Vec<String>,
+    /// Items declared in this scope (fns, types, modules, consts).
+    pub items: Vec<String>,
+    pub locals: Vec<Local>,
+    /// A module: names from outer scopes are not visible (except through `use super::*`).
+    pub module_barrier: bool,
+    /// A fn body: outer locals are not visible (outer items and imports are).
+    pub fn_barrier: bool,
+}
+
+/// Facts about the whole file, gathered before the walk.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    /// Names of fns and methods declared in the file whose return type is a `Result`.
+    pub result_fns: HashSet<String>,
+    /// Names of `async fn`s declared in the file.
+    pub async_fns: HashSet<String>,
+    /// The file mentions tokio anywhere (imports or paths).
+    pub uses_tokio: bool,
+}
+
+pub struct Context<'src> {
+    pub(crate) source: &'src str,
+    pub(crate) facts: FileFacts,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) rule: Option<&'static RuleMeta>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Facts about each enclosing fn, innermost last.
+    pub(crate) fns: Vec<FnFlags>,
+    /// Depth of `#[cfg(test)]` modules around the walk.
+    pub(crate) test_modules: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FnFlags {
+    /// `&mut self` / `mut self` receiver.
+    pub self_mut: bool,
+    /// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, ...
+    pub test: bool,
+    /// `#[should_panic]`: misuse that panics is what the test checks.
+    pub should_panic: bool,
+}
+
+impl<'src> Context<'src> {
+    pub(crate) fn new(source: &'src str, facts: FileFacts) -> Self {
+        Context {
+            source,
+            facts,
+            frames: Vec::new(),
+            scopes: Vec::new(),
+            rule: None,
+            diagnostics: Vec::new(),
+            fns: Vec::new(),
+            test_modules: 0,
+        }
+    }
+
+    pub fn source(&self) -> &'src str {
+        self.source
+    }
+
+    pub fn facts(&self) -> &FileFacts {
+        &self.facts
+    }
+
+    /// The innermost async frame, if the current code runs on an executor thread.
+    pub fn in_async(&self) -> Option<&Frame> {
+        self.frames.last().filter(|f| f.kind == FrameKind::Async)
+    }
+
+    /// Whether the innermost fn takes `&mut self` or `mut self`.
+    pub fn self_is_mut(&self) -> bool {
+        self.fns.last().is_some_and(|f| f.self_mut)
+    }
+
+    /// Whether the code is test code: a test fn, or inside a `#[cfg(test)]` module.
+    pub fn in_test(&self) -> bool {
+        self.test_modules > 0 || self.fns.iter().any(|f| f.test)
+    }
+
+    /// Whether the innermost fn is a `#[should_panic]` test.
+    pub fn expects_panic(&self) -> bool {
+        self.fns.last().is_some_and(|f| f.should_panic)
+    }
+
+    /// The local binding `name` visible here, if any.
+    pub fn local(&self, name: &str) -> Option<&Local> {
+        for scope in self.scopes.iter().rev() {
+            if let Some(l) = scope.locals.iter().rev().find(|l| l.name == name) {
+                return Some(l);
+            }
+            if scope.fn_barrier || scope.module_barrier {
+                break;
+            }
+        }
+        None
+    }
+
+    /// Every path `path` may name here, most likely first: through `use` renames, groups and
+    /// globs. A name bound by a local variable resolves to nothing; a name declared in this file
+    /// resolves to `self::name`.
+    pub fn resolve_path(&self, path: &syn::Path) -> Vec<String> {
+        let mut segs = path.segments.iter().map(|s| s.ident.to_string());
+        let Some(first) = segs.next() else { return Vec::new() };
+        let rest: Vec<String> = segs.collect();
+        self.resolve_segments(&first, &rest, path.leading_colon.is_some())
+    }
+
+    pub(crate) fn resolve_segments(&self, first: &str, rest: &[String], absolute: bool) -> Vec<String> {
+        let join = |head: &str| {
+            let mut s = head.to_string();
+            for r in rest {
+                s.push_str("::");
+                s.push_str(r);
+            }
+            s
+        };
+        if absolute || matches!(first, "crate" | "self" | "super" | "Self") {
+            return vec![join(first)];
+        }
+        let mut globs = Vec::new();
+        let mut in_fn = true;
+        for scope in self.scopes.iter().rev() {
+            if in_fn && rest.is_empty() && scope.locals.iter().any(|l| l.name == first) {
+                return Vec::new();
+            }
+            if scope.items.iter().any(|i| i == first) {
+                return vec![join(&format!("self::{first}"))];
+            }
+            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
+                return vec![join(full)];
+            }
+            globs.extend(scope.globs.iter().filter(|g| *g != "super"));
+            if scope.fn_barrier {
+                in_fn = false;
+            }
+            if scope.module_barrier && !scope.globs.iter().any(|g| g == "super") {
+                break;
+            }
+        }
+        let mut out = vec![join(first)];
+        out.extend(globs.into_iter().map(|g| join(&format!("{g}::{first}"))));
+        out
+    }
+
+    /// The first of `known` that `path` may name here.
+    pub fn path_matches(&self, path: &syn::Path, known: &[&'static str]) -> Option<&'static str> {
+        let candidates = self.resolve_path(path);
+        candidates.iter().find_map(|c| known.iter().copied().find(|k| k == c))
+    }
+
+    /// The byte range of a syntax node.
+    pub fn range(&self, node: &impl syn::spanned::Spanned) -> Range<usize> {
+        span_range(node.span())
+    }
+
+    /// The source text of a syntax node.
+    pub fn text(&self, node: &impl syn::spanned::Spanned) -> &'src str {
+        self.source.get(self.range(node)).unwrap_or("")
+    }
+
+    /// A diagnostic for the rule being run, at its default severity.
+    pub fn diagnostic(&self, range: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let meta = self.rule.expect("rules report only while the walker runs them");
+        Diagnostic::new(meta.name, meta.default_severity, message, range)
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+pub fn span_range(span: Span) -> Range<usize> {
+    span.byte_range()
+}
+
+impl Diagnostic {
+    pub fn with_label(mut self, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            range,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_primary_label(mut self, message: impl Into<String>) -> Self {
+        self.primary_label = message.into();
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Adds the "async context starts here" label of the innermost async frame.
+    pub fn with_async_frame(self, cx: &Context<'_>) -> Self {
+        match cx.in_async() {
+            Some(frame) => {
+                let start = frame.start.clone();
+                self.with_label(start, "async context starts here")
+            }
+            None => self,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Owned diagnostics: byte ranges, never spans, so they cross threads.
+
+use crate::rule::Severity;
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Byte range of the primary location in the file's text.
+    pub range: Range<usize>,
+    /// Text of the primary label; empty means "use the message".
+    pub primary_label: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static str, severity: Severity, message: impl Into<String>, range: Range<usize>) -> Self {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            range,
+            primary_label: String::new(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+}
+
+/// A diagnostic placed in its file, with 1-based line and character columns.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub diagnostic: Diagnostic,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// Maps byte offsets to 1-based lines and character columns.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { text, starts }
+    }
+
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    pub fn locate(&self, diagnostic: Diagnostic) -> Located {
+        let (line, column) = self.line_col(diagnostic.range.start);
+        let (end_line, end_column) = self.line_col(diagnostic.range.end);
+        Located {
+            diagnostic,
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "fn a() {}\nlet é = 1;\r\n\tx";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(0), (1, 1));
+        assert_eq!(idx.line_col(text.find('=').unwrap()), (2, 7));
+        assert_eq!(idx.line_col(text.find('x').unwrap()), (3, 2));
+        assert_eq!(idx.line_col(text.len() + 10), (3, 3));
+    }
+}

@@ -1,0 +1,6 @@
+use clap::Parser;
+
+fn main() {
+    let args = async_lint::cli::Args::parse();
+    std::process::exit(async_lint::cli::run(args, ".".into()));
+}

@@ -1,0 +1,4 @@
+//! Output formats. Only the CLI renders.
+
+pub mod human;
+pub mod json;

@@ -1,0 +1,64 @@
+//! The contract between the engine and a rule.
+
+use crate::context::Context;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the engine and the docs know about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// snake_case name used in output, config and suppression comments.
+    pub name: &'static str,
+    pub default_severity: Severity,
+    /// One line, lower-case, no trailing period.
+    pub summary: &'static str,
+    /// The rule's user documentation (`rules/<name>.md`).
+    pub docs: &'static str,
+}
+
+/// A fn-like item with a body: free fn, method, or trait method with a default body.
+pub struct FnItem<'a> {
+    pub sig: &'a syn::Signature,
+    pub block: &'a syn::Block,
+    /// Inside `impl Trait for Type`: the signature is dictated by the trait.
+    pub in_trait_impl: bool,
+}
+
+/// A rule detects and describes; the engine decides severity, enablement and rendering.
+///
+/// The walker calls the hooks in source order with the [`Context`] positioned at the node.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    fn check_expr(&self, _expr: &syn::Expr, _cx: &mut Context) {}
+
+    /// Called for every block (fn bodies, async blocks, closures' blocks, nested blocks) after
+    /// its statements were walked, so the block's own bindings are visible to [`Context::local`].
+    fn check_block(&self, _block: &syn::Block, _cx: &mut Context) {}
+
+    /// Called for every fn-like item with a body, before its body is walked.
+    fn check_fn(&self, _item: &FnItem<'_>, _cx: &mut Context) {}
+}

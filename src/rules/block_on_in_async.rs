@@ -1,0 +1,145 @@
+//! `block_on_in_async`: a blocking executor entry point, or a new runtime, in async code.
+
+use crate::context::Context;
+use crate::rule::{Rule, RuleMeta, Severity};
+use syn::Expr;
+
+pub struct BlockOnInAsync;
+
+static META: RuleMeta = RuleMeta {
+    name: "block_on_in_async",
+    default_severity: Severity::Error,
+    summary: "blocking on a future or starting a runtime inside async code",
+    docs: include_str!("../../rules/block_on_in_async.md"),
+};
+
+/// Free functions that drive a future to completion on the calling thread.
+const BLOCK_ON_FNS: &[&str] = &[
+    "futures::executor::block_on",
+    "futures::executor::block_on_stream",
+    "futures_executor::block_on",
+    "futures_executor::block_on_stream",
+    "async_std::task::block_on",
+    "smol::block_on",
+    "smol::future::block_on",
+    "futures_lite::future::block_on",
+    "futures_lite::block_on",
+    "pollster::block_on",
+    "tokio_test::block_on",
+    "async_io::block_on",
+    "async_global_executor::block_on",
+    "tokio::runtime::Runtime::block_on",
+    "tokio::runtime::Handle::block_on",
+    "tokio::task::LocalSet::block_on",
+];
+
+/// Constructors of a tokio runtime.
+const RUNTIME_CTORS: &[&str] = &[
+    "tokio::runtime::Runtime::new",
+    "tokio::runtime::Builder::new_current_thread",
+    "tokio::runtime::Builder::new_multi_thread",
+    "tokio::runtime::Builder::new_multi_thread_alt",
+];
+
+const LOCAL_POOL_NEW: &[&str] = &["futures::executor::LocalPool::new", "futures_executor::LocalPool::new"];
+
+const HELP_AWAIT: &str = "`.await` the future instead; if this sync code must block, move it into \
+`tokio::task::spawn_blocking(move || ...)` so it runs off the executor";
+
+impl Rule for BlockOnInAsync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+        // A `#[should_panic]` test that blocks inside async code checks exactly that panic.
+        if cx.in_async().is_none() || cx.expects_panic() {
+            return;
+        }
+        match expr {
+            Expr::Call(call) => {
+                let Expr::Path(func) = &*call.func else { return };
+                // Resolve first: `use futures::executor::block_on as wait;` makes `wait(f)` block.
+                let candidates = cx.resolve_path(&func.path);
+                let find =
+                    |known: &[&'static str]| candidates.iter().find_map(|c| known.iter().copied().find(|k| k == c));
+                if let Some(known) = find(BLOCK_ON_FNS) {
+                    let d = cx
+                        .diagnostic(
+                            cx.range(expr),
+                            format!("`{known}` blocks the executor thread inside async code"),
+                        )
+                        .with_primary_label("blocks until the future completes")
+                        .with_async_frame(cx)
+                        .with_help(HELP_AWAIT);
+                    cx.report(d);
+                } else if let Some(known) = find(RUNTIME_CTORS) {
+                    let d = cx
+                        .diagnostic(cx.range(expr), "a tokio runtime is created inside async code")
+                        .with_primary_label(format!("`{known}` called here"))
+                        .with_async_frame(cx)
+                        .with_help(
+                            "use the runtime you are already on (`tokio::spawn`, `Handle::current()`); \
+                             blocking on or dropping a runtime inside async code panics",
+                        );
+                    cx.report(d);
+                }
+            }
+            Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                let blocking = match method.as_str() {
+                    "block_on" => true,
+                    "run_until" | "run_until_stalled" | "run" => is_local_pool(&m.receiver, cx),
+                    _ => false,
+                };
+                if !blocking {
+                    return;
+                }
+                let d = cx
+                    .diagnostic(
+                        cx.range(expr),
+                        format!("`.{method}()` blocks the executor thread inside async code"),
+                    )
+                    .with_primary_label("blocks until the future completes")
+                    .with_async_frame(cx)
+                    .with_help(HELP_AWAIT);
+                cx.report(d);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `LocalPool::new()` directly, or a local initialised from it.
+fn is_local_pool(receiver: &Expr, cx: &Context) -> bool {
+    match receiver {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => cx.path_matches(&p.path, LOCAL_POOL_NEW).is_some(),
+            _ => false,
+        },
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .and_then(|i| cx.local(&i.to_string()))
+            .and_then(|l| l.origin.as_deref())
+            .is_some_and(|o| LOCAL_POOL_NEW.contains(&o)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::rule_lines;
+
+    #[test]
+    fn fires_in_async_and_not_in_sync_or_blocking_pool() {
+        let src = r#"
+use futures::executor::block_on as wait;
+async fn a(f: F) { wait(f); }
+fn b(f: F) { wait(f); }
+async fn c(rt: R) { tokio::task::spawn_blocking(move || rt.block_on(f)); }
+async fn d() { tokio::runtime::Runtime::new().unwrap(); }
+"#;
+        assert_eq!(rule_lines(src, "block_on_in_async"), vec![3, 6]);
+    }
+}

@@ -1,0 +1,639 @@
+//! The one syntax walk: keeps async frames, scopes and imports in the [`Context`], looks inside
+//! the bodies of well-known macros, and calls every rule's hooks.
+
+use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
+use crate::rule::{FnItem, Rule};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item, Pat, Stmt, Token};
+
+pub struct Walker<'r, 'src> {
+    rules: &'r [&'r dyn Rule],
+    pub cx: Context<'src>,
+    in_trait_impl: bool,
+}
+
+impl<'r, 'src> Walker<'r, 'src> {
+    pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File) -> Self {
+        Walker {
+            rules,
+            cx: Context::new(source, file_facts(source, file)),
+            in_trait_impl: false,
+        }
+    }
+
+    pub fn run(mut self, file: &syn::File) -> Context<'src> {
+        self.visit_file(file);
+        self.cx
+    }
+
+    fn push_scope(&mut self, items: &[Item], module_barrier: bool, fn_barrier: bool) {
+        let mut scope = Scope {
+            module_barrier,
+            fn_barrier,
+            ..Scope::default()
+        };
+        declare_items(&mut scope, items);
+        self.cx.scopes.push(scope);
+    }
+
+    fn with_frame(&mut self, kind: FrameKind, start: std::ops::Range<usize>, f: impl FnOnce(&mut Self)) {
+        self.cx.frames.push(Frame { kind, start });
+        f(self);
+        self.cx.frames.pop();
+    }
+
+    fn bind_pat(&mut self, pat: &Pat, origin: Option<String>, type_name: Option<String>, mutable_ty: bool) {
+        let mut names = Vec::new();
+        pat_bindings(pat, &mut names);
+        let single = names.len() == 1;
+        if let Some(scope) = self.cx.scopes.last_mut() {
+            for (name, mutable) in names {
+                scope.locals.push(Local {
+                    name,
+                    mutable: mutable || mutable_ty,
+                    origin: if single { origin.clone() } else { None },
+                    type_name: if single { type_name.clone() } else { None },
+                });
+            }
+        }
+    }
+
+    fn walk_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) {
+        let item = FnItem {
+            sig,
+            block,
+            in_trait_impl: self.in_trait_impl,
+        };
+        for rule in self.rules {
+            self.cx.rule = Some(rule.meta());
+            rule.check_fn(&item, &mut self.cx);
+        }
+        let kind = if sig.asyncness.is_some() {
+            FrameKind::Async
+        } else {
+            FrameKind::Sync
+        };
+        let start = match &sig.asyncness {
+            Some(a) => a.span.byte_range().start..sig.ident.span().byte_range().end,
+            None => span_range(sig.ident.span()),
+        };
+        let self_mut = sig.inputs.iter().any(|arg| match arg {
+            syn::FnArg::Receiver(r) => r.mutability.is_some() || matches!(&r.reference, Some((_, Some(_)))),
+            syn::FnArg::Typed(_) => false,
+        });
+        // Nested fns do not inherit the trait-impl flag of an enclosing method.
+        let was_trait_impl = std::mem::replace(&mut self.in_trait_impl, false);
+        let test = attrs.iter().any(|a| {
+            a.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "test" || s.ident == "rstest" || s.ident == "test_case")
+        });
+        let should_panic = attrs.iter().any(|a| a.path().is_ident("should_panic"));
+        self.cx.fns.push(FnFlags {
+            self_mut,
+            test,
+            should_panic,
+        });
+        self.push_scope(&[], false, true);
+        for arg in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = arg {
+                let (ty_name, mut_ref) = type_info(&pt.ty);
+                self.bind_pat(&pt.pat, None, ty_name, mut_ref);
+            }
+        }
+        self.with_frame(kind, start, |w| w.visit_block(block));
+        self.cx.scopes.pop();
+        self.cx.fns.pop();
+        self.in_trait_impl = was_trait_impl;
+    }
+
+    fn run_expr_rules(&mut self, expr: &Expr) {
+        for rule in self.rules {
+            self.cx.rule = Some(rule.meta());
+            rule.check_expr(expr, &mut self.cx);
+        }
+    }
+
+    /// Visits a call's arguments, treating sync closures handed to a thread or blocking-pool
+    /// spawner as sync code.
+    fn visit_args<'a>(&mut self, insulating: bool, args: impl Iterator<Item = &'a Expr>) {
+        for arg in args {
+            match arg {
+                Expr::Closure(c) if insulating && c.asyncness.is_none() => {
+                    let start = span_range(c.or1_token.span);
+                    self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                }
+                _ => self.visit_expr(arg),
+            }
+        }
+    }
+
+    fn is_insulating_call(&self, func: &Expr) -> bool {
+        let Expr::Path(p) = func else { return false };
+        let Some(last) = p.path.segments.last() else {
+            return false;
+        };
+        let name = last.ident.to_string();
+        if INSULATING.contains(&name.as_str()) {
+            return true;
+        }
+        if name == "scope" {
+            // `std::thread::scope`'s own closure runs on the calling thread; only the threads it
+            // spawns are insulated. rayon's scope body runs in the pool.
+            return self
+                .cx
+                .path_matches(&p.path, &["rayon::scope", "rayon::in_place_scope"])
+                .is_some();
+        }
+        false
+    }
+
+    fn visit_macro_body(&mut self, mac: &syn::Macro) {
+        let Some(last) = mac.path.segments.last() else { return };
+        let name = last.ident.to_string();
+        let tokens = mac.tokens.clone();
+        match name.as_str() {
+            "select" | "select_biased" => {
+                if let Ok(branches) = parse_select.parse2(tokens) {
+                    for e in &branches {
+                        self.visit_expr(e);
+                    }
+                }
+            }
+            "stream" | "try_stream" => {
+                if let Ok(stmts) = syn::Block::parse_within.parse2(tokens) {
+                    let start = span_range(mac.path.span());
+                    self.with_frame(FrameKind::Async, start, |w| {
+                        w.push_scope(&[], false, false);
+                        for s in &stmts {
+                            w.visit_stmt(s);
+                        }
+                        w.cx.scopes.pop();
+                    });
+                }
+            }
+            n if COMMA_MACROS.contains(&n) => {
+                for chunk in split_top_level(tokens) {
+                    if let Ok(e) = syn::parse2::<Expr>(chunk) {
+                        self.visit_expr(&e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Closures handed to these run on another thread or a blocking pool, not on the executor.
+const INSULATING: &[&str] = &[
+    "spawn_blocking",
+    "block_in_place",
+    "unblock",
+    "spawn",
+    "spawn_fifo",
+    "spawn_scoped",
+    "install",
+];
+
+/// Macros whose arguments are comma-separated expressions (chunks that do not parse, such as
+/// `target: "x"` or `?field` in tracing macros, are skipped).
+const COMMA_MACROS: &[&str] = &[
+    "join",
+    "try_join",
+    "join_all",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "assert_matches",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "dbg",
+    "vec",
+    "matches",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "anyhow",
+    "bail",
+    "ensure",
+    "ready",
+    "pin",
+    "pin_mut",
+];
+
+impl<'ast> Visit<'ast> for Walker<'_, '_> {
+    fn visit_file(&mut self, file: &'ast syn::File) {
+        self.push_scope(&file.items, true, false);
+        for item in &file.items {
+            self.visit_item(item);
+        }
+        self.cx.scopes.pop();
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let Some((_, items)) = &m.content else { return };
+        let cfg_test = m
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test"));
+        self.cx.test_modules += usize::from(cfg_test);
+        self.push_scope(items, true, false);
+        let was_trait_impl = std::mem::replace(&mut self.in_trait_impl, false);
+        for item in items {
+            self.visit_item(item);
+        }
+        self.in_trait_impl = was_trait_impl;
+        self.cx.scopes.pop();
+        self.cx.test_modules -= usize::from(cfg_test);
+    }
+
+    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.walk_fn(&f.attrs, &f.sig, &f.block);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let was = std::mem::replace(&mut self.in_trait_impl, i.trait_.is_some());
+        for item in &i.items {
+            self.visit_impl_item(item);
+        }
+        self.in_trait_impl = was;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.walk_fn(&f.attrs, &f.sig, &f.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.walk_fn(&f.attrs, &f.sig, block);
+        }
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if m.ident.is_some() {
+            return; // macro_rules! definitions are templates, not code
+        }
+        let name = m
+            .mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if COMMA_MACROS.contains(&name.as_str()) || name == "select" {
+            return self.visit_macro_body(&m.mac);
+        }
+        // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items.
+        if let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone()) {
+            if let Some(scope) = self.cx.scopes.last_mut() {
+                declare_items(scope, &file.items);
+            }
+            for item in &file.items {
+                self.visit_item(item);
+            }
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.visit_macro_body(mac);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let mut scope = Scope::default();
+        for s in &b.stmts {
+            if let Stmt::Item(item) = s {
+                declare_items(&mut scope, std::slice::from_ref(item));
+            }
+        }
+        self.cx.scopes.push(scope);
+        for s in &b.stmts {
+            self.visit_stmt(s);
+        }
+        // After the statements, so the block's own `let`s are known to the rules.
+        for rule in self.rules {
+            self.cx.rule = Some(rule.meta());
+            rule.check_block(b, &mut self.cx);
+        }
+        self.cx.scopes.pop();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        for attr in &l.attrs {
+            self.visit_attribute(attr);
+        }
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let origin = l.init.as_ref().and_then(|i| self.origin_of(&i.expr));
+        let (pat, ty_name) = match &l.pat {
+            Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
+            p => (p, None),
+        };
+        self.bind_pat(pat, origin, ty_name, false);
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        self.run_expr_rules(e);
+        match e {
+            Expr::Async(a) => {
+                let start = span_range(a.async_token.span);
+                self.with_frame(FrameKind::Async, start, |w| visit::visit_expr_async(w, a));
+            }
+            Expr::Closure(c) => {
+                self.push_scope(&[], false, false);
+                for p in &c.inputs {
+                    let (pat, ty_name) = match p {
+                        Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
+                        p => (p, None),
+                    };
+                    self.bind_pat(pat, None, ty_name, false);
+                }
+                if let Some(a) = &c.asyncness {
+                    let start = span_range(a.span);
+                    self.with_frame(FrameKind::Async, start, |w| w.visit_expr(&c.body));
+                } else {
+                    self.visit_expr(&c.body);
+                }
+                self.cx.scopes.pop();
+            }
+            Expr::Call(call) => {
+                self.visit_expr(&call.func);
+                let insulating = self.is_insulating_call(&call.func);
+                self.visit_args(insulating, call.args.iter());
+            }
+            Expr::MethodCall(m) => {
+                self.visit_expr(&m.receiver);
+                let name = m.method.to_string();
+                self.visit_args(INSULATING.contains(&name.as_str()), m.args.iter());
+            }
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        // Reached only from `visit_args` for insulated closures; share the scope handling.
+        self.push_scope(&[], false, false);
+        for p in &c.inputs {
+            self.bind_pat(p, None, None, false);
+        }
+        self.visit_expr(&c.body);
+        self.cx.scopes.pop();
+    }
+}
+
+impl Walker<'_, '_> {
+    /// The resolved path of the call an initialiser's method chain starts from.
+    fn origin_of(&self, expr: &Expr) -> Option<String> {
+        let mut e = expr;
+        loop {
+            e = match e {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Try(t) => &t.expr,
+                Expr::Await(a) => &a.base,
+                Expr::Paren(p) => &p.expr,
+                Expr::Reference(r) => &r.expr,
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return None };
+                    return self.cx.resolve_path(&p.path).into_iter().next();
+                }
+                Expr::Path(p) => {
+                    let name = p.path.get_ident()?.to_string();
+                    return self.cx.local(&name).and_then(|l| l.origin.clone());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Records the names an item list declares in `scope`: imports, globs and local items.
+fn declare_items(scope: &mut Scope, items: &[Item]) {
+    for item in items {
+        let ident = match item {
+            Item::Use(u) => {
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push(String::new());
+                }
+                add_use(&u.tree, &mut prefix, scope);
+                continue;
+            }
+            Item::Fn(f) => &f.sig.ident,
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+            Item::Mod(m) => &m.ident,
+            Item::Const(c) => &c.ident,
+            Item::Static(s) => &s.ident,
+            Item::Type(t) => &t.ident,
+            Item::Trait(t) => &t.ident,
+            Item::Union(u) => &u.ident,
+            _ => continue,
+        };
+        scope.items.push(ident.to_string());
+    }
+}
+
+fn add_use(tree: &syn::UseTree, prefix: &mut Vec<String>, scope: &mut Scope) {
+    let full = |prefix: &[String], last: &str| {
+        let mut parts: Vec<&str> = prefix.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+        if last != "self" {
+            parts.push(last);
+        }
+        parts.join("::")
+    };
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            add_use(&p.tree, prefix, scope);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            let alias = if name == "self" {
+                prefix.last().cloned().unwrap_or_default()
+            } else {
+                name.clone()
+            };
+            scope.aliases.push((alias, full(prefix, &name)));
+        }
+        syn::UseTree::Rename(r) => {
+            let alias = r.rename.to_string();
+            if alias != "_" {
+                scope.aliases.push((alias, full(prefix, &r.ident.to_string())));
+            }
+        }
+        syn::UseTree::Glob(_) => scope.globs.push(full(prefix, "self")),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                add_use(t, prefix, scope);
+            }
+        }
+    }
+}
+
+/// The names a pattern binds, with whether each is `mut`.
+fn pat_bindings(pat: &Pat, out: &mut Vec<(String, bool)>) {
+    match pat {
+        Pat::Ident(i) => {
+            out.push((i.ident.to_string(), i.mutability.is_some()));
+            if let Some((_, sub)) = &i.subpat {
+                pat_bindings(sub, out);
+            }
+        }
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_bindings(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_bindings(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_bindings(&f.pat, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| pat_bindings(p, out)),
+        Pat::Or(o) => o.cases.iter().take(1).for_each(|p| pat_bindings(p, out)),
+        Pat::Reference(r) => pat_bindings(&r.pat, out),
+        Pat::Paren(p) => pat_bindings(&p.pat, out),
+        Pat::Type(t) => pat_bindings(&t.pat, out),
+        _ => {}
+    }
+}
+
+/// The last path segment of a type behind references, and whether it is `&mut`.
+fn type_info(ty: &syn::Type) -> (Option<String>, bool) {
+    match ty {
+        syn::Type::Reference(r) => (type_info(&r.elem).0, r.mutability.is_some()),
+        syn::Type::Paren(p) => type_info(&p.elem),
+        syn::Type::Path(p) => (p.path.segments.last().map(|s| s.ident.to_string()), false),
+        _ => (None, false),
+    }
+}
+
+/// Splits a macro's tokens at top-level `,` and `;`.
+fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut chunks = Vec::new();
+    let mut cur = Vec::new();
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => {
+                chunks.push(cur.drain(..).collect());
+            }
+            _ => cur.push(tt),
+        }
+    }
+    if !cur.is_empty() {
+        chunks.push(cur.into_iter().collect());
+    }
+    chunks
+}
+
+/// Parses the branches of `tokio::select!` / `futures::select!` into their expressions:
+/// each branch's future, its `if` precondition and its handler.
+fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        if input.peek(syn::Ident) && input.peek2(Token![;]) {
+            input.parse::<syn::Ident>()?; // biased;
+            input.parse::<Token![;]>()?;
+            continue;
+        }
+        if input.peek(Token![else]) || (input.peek(syn::Ident) && input.peek2(Token![=>])) {
+            // `else => ...`, futures' `complete => ...` / `default => ...`
+            input.parse::<proc_macro2::TokenTree>()?;
+        } else {
+            Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<Token![=]>()?;
+            out.push(Expr::parse_without_eager_brace(input)?);
+            if input.peek(Token![,]) && input.peek2(Token![if]) {
+                input.parse::<Token![,]>()?;
+                input.parse::<Token![if]>()?;
+                out.push(Expr::parse_without_eager_brace(input)?);
+            }
+        }
+        input.parse::<Token![=>]>()?;
+        let handler_is_block = input.cursor().group(Delimiter::Brace).is_some();
+        out.push(input.parse::<Expr>()?);
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        } else if !handler_is_block && !input.is_empty() {
+            return Err(input.error("expected `,` after a select! branch"));
+        }
+    }
+    Ok(out)
+}
+
+/// Facts about the whole file that rules need before the walk reaches them.
+fn file_facts(source: &str, file: &syn::File) -> FileFacts {
+    struct Collect<'f>(&'f mut FileFacts);
+    impl<'ast> Visit<'ast> for Collect<'_> {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            let name = sig.ident.to_string();
+            if returns_result(&sig.output) {
+                self.0.result_fns.insert(name.clone());
+            }
+            if sig.asyncness.is_some() {
+                self.0.async_fns.insert(name);
+            }
+        }
+        // Only signatures matter; skip bodies' expressions for speed.
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            for s in &b.stmts {
+                if let Stmt::Item(i) = s {
+                    self.visit_item(i);
+                }
+            }
+        }
+        fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
+    }
+    let mut facts = FileFacts {
+        uses_tokio: source.contains("tokio"),
+        ..FileFacts::default()
+    };
+    Collect(&mut facts).visit_file(file);
+    facts
+}
+
+/// `-> Result<..>`, `-> io::Result<..>`, `-> impl Future<Output = Result<..>>`.
+fn returns_result(output: &syn::ReturnType) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    type_is_result(ty)
+}
+
+fn type_is_result(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Result"),
+        syn::Type::ImplTrait(it) => it.bounds.iter().any(|b| {
+            let syn::TypeParamBound::Trait(t) = b else { return false };
+            let Some(seg) = t.path.segments.last() else {
+                return false;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+                return false;
+            };
+            args.args.iter().any(
+                |a| matches!(a, syn::GenericArgument::AssocType(at) if at.ident == "Output" && type_is_result(&at.ty)),
+            )
+        }),
+        _ => false,
+    }
+}
