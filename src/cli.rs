@@ -130,19 +130,15 @@ fn print_human(report: &Report, color: Color) -> std::io::Result<()> {
         Color::Auto if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() => ColorChoice::Auto,
         Color::Auto => ColorChoice::Never,
     };
+    let (errors, summary) = render::human::summary(report);
     let stdout = StandardStream::stdout(choice);
     let mut out = stdout.lock();
     for file in &report.files {
         render::human::render_file(&mut out, file)?;
     }
-    let (errors, summary) = render::human::summary(report);
+    out.flush()?;
     if !errors.is_empty() {
-        let stderr = StandardStream::stderr(if choice == ColorChoice::Never {
-            ColorChoice::Never
-        } else {
-            ColorChoice::Auto
-        });
-        let mut err = stderr.lock();
+        let mut err = std::io::stderr().lock();
         for e in &errors {
             writeln!(err, "{e}")?;
         }

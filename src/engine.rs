@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// below this leaves a wide margin even in unoptimised builds. Only touched pages are committed.
 pub const STACK_SIZE: usize = 256 << 20;
 /// Files whose estimated syntax depth exceeds this are refused before parsing.
-pub const MAX_NESTING: usize = 1200;
+pub const MAX_NESTING: usize = 4000;
 /// Files larger than this are refused unread.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 

@@ -48,21 +48,14 @@ pub fn summary(report: &Report) -> (Vec<String>, String) {
         .errors()
         .map(|(p, m)| format!("error: cannot lint {}: {m}", p.display()))
         .collect();
-    let (mut n_err, mut n_warn, mut n_note) = (0, 0, 0);
+    let mut counts = [0usize; 3];
     let mut files_with = 0;
     for f in &report.files {
-        if !f.diagnostics.is_empty() {
-            files_with += 1;
-        }
+        files_with += usize::from(!f.diagnostics.is_empty());
         for d in &f.diagnostics {
-            match d.diagnostic.severity {
-                Severity::Error => n_err += 1,
-                Severity::Warning => n_warn += 1,
-                Severity::Note => n_note += 1,
-            }
+            counts[d.diagnostic.severity as usize] += 1;
         }
     }
-    let checked = report.files_checked();
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")
@@ -70,22 +63,29 @@ pub fn summary(report: &Report) -> (Vec<String>, String) {
             format!("{n} {w}s")
         }
     };
-    let line = if n_err + n_warn + n_note == 0 {
-        format!("no findings in {}", plural(checked, "file"))
+    let linted = report.files_checked() - errors.len();
+    let parts: Vec<String> = [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ]
+    .into_iter()
+    .filter(|(s, _)| counts[*s as usize] > 0)
+    .map(|(s, w)| plural(counts[s as usize], w))
+    .collect();
+    let mut line = if parts.is_empty() {
+        format!("no findings in {}", plural(linted, "file"))
     } else {
-        let mut parts = Vec::new();
-        for (n, w) in [(n_err, "error"), (n_warn, "warning"), (n_note, "note")] {
-            if n > 0 {
-                parts.push(plural(n, w));
-            }
-        }
         format!(
             "found {} in {} ({} checked)",
             parts.join(", "),
             plural(files_with, "file"),
-            checked
+            linted
         )
     };
+    if !errors.is_empty() {
+        line.push_str(&format!("; {} could not be linted", plural(errors.len(), "file")));
+    }
     (errors, line)
 }
 
