@@ -73,6 +73,7 @@ pub struct Context<'src> {
     pub(crate) fns: Vec<FnFlags>,
     /// Depth of `#[cfg(test)]` modules around the walk.
     pub(crate) test_modules: usize,
+    mentions_cache: std::cell::RefCell<Vec<(&'static str, bool)>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,6 +97,7 @@ impl<'src> Context<'src> {
             diagnostics: Vec::new(),
             fns: Vec::new(),
             test_modules: 0,
+            mentions_cache: Default::default(),
         }
     }
 
@@ -105,6 +107,17 @@ impl<'src> Context<'src> {
 
     pub fn facts(&self) -> &FileFacts {
         &self.facts
+    }
+
+    /// Whether the file's text contains `word` anywhere. Rules use it to skip work on files that
+    /// cannot contain what they look for; the answer is computed once per file and word.
+    pub fn file_mentions(&self, word: &'static str) -> bool {
+        if let Some(&(_, hit)) = self.mentions_cache.borrow().iter().find(|(w, _)| *w == word) {
+            return hit;
+        }
+        let hit = self.source.contains(word);
+        self.mentions_cache.borrow_mut().push((word, hit));
+        hit
     }
 
     /// The innermost async frame, if the current code runs on an executor thread.
@@ -196,6 +209,11 @@ impl<'src> Context<'src> {
     /// The byte range of a syntax node.
     pub fn range(&self, node: &impl syn::spanned::Spanned) -> Range<usize> {
         span_range(node.span())
+    }
+
+    /// The source text of a block, braces included, without re-tokenising it.
+    pub fn block_text(&self, block: &syn::Block) -> &'src str {
+        self.source.get(span_range(block.brace_token.span.join())).unwrap_or("")
     }
 
     /// The source text of a syntax node.

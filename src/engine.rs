@@ -71,12 +71,7 @@ impl<'r> Engine<'r> {
         let (mut files, errors) = discover(paths);
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .stack_size(STACK_SIZE)
-            .thread_name(|i| format!("async-lint-{i}"))
-            .build()
-            .expect("cannot start worker threads");
+        let pool = worker_pool(self.threads);
         let mut reports: Vec<FileReport> =
             pool.install(|| files.par_iter().map(|(path, _)| self.lint_file(path)).collect());
         reports.extend(errors);
@@ -106,6 +101,16 @@ impl<'r> Engine<'r> {
         }
         report
     }
+}
+
+/// The pool every file is checked on: `threads` workers with [`STACK_SIZE`] stacks.
+pub fn worker_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK_SIZE)
+        .thread_name(|i| format!("async-lint-{i}"))
+        .build()
+        .expect("cannot start worker threads")
 }
 
 fn read_source(path: &Path) -> Result<String, String> {
@@ -183,6 +188,9 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str) -> Result<Vec<Located>, String
     };
     diags.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
     diags.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+    if diags.is_empty() {
+        return Ok(Vec::new());
+    }
     let index = LineIndex::new(text);
     Ok(diags.into_iter().map(|d| index.locate(d)).collect())
 }
@@ -190,7 +198,7 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str) -> Result<Vec<Located>, String
 /// Every `.rs` file under `paths` with its size, and an error report for each path that cannot
 /// be walked. Hidden directories and `target/` are skipped below a root; symlinked directories
 /// are never followed, so a symlink loop cannot hang the walk.
-fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<FileReport>) {
+pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<FileReport>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut error = |path: PathBuf, message: String| {

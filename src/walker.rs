@@ -178,6 +178,14 @@ impl<'r, 'src> Walker<'r, 'src> {
             }
             n if COMMA_MACROS.contains(&n) => {
                 for chunk in split_top_level(tokens) {
+                    // Literals and plain names hold no calls, blocks or awaits: skip parsing them.
+                    if !chunk.clone().into_iter().any(|t| match t {
+                        TokenTree::Group(_) => true,
+                        TokenTree::Ident(i) => i == "await",
+                        _ => false,
+                    }) {
+                        continue;
+                    }
                     if let Ok(e) = syn::parse2::<Expr>(chunk) {
                         self.visit_expr(&e);
                     }
@@ -419,6 +427,11 @@ impl Walker<'_, '_> {
                 Expr::Reference(r) => &r.expr,
                 Expr::Call(c) => {
                     let Expr::Path(p) = &*c.func else { return None };
+                    // Only constructors are worth remembering (`Runtime::new`, `Handle::current`).
+                    let last = p.path.segments.last()?.ident.to_string();
+                    if !(last.starts_with("new") || last.ends_with("current") || last == "default") {
+                        return None;
+                    }
                     return self.cx.resolve_path(&p.path).into_iter().next();
                 }
                 Expr::Path(p) => {
