@@ -49,7 +49,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
     let (mut files, _) = async_lint::engine::discover(&roots);
-    files.sort_by(|a, b| b.1.cmp(&a.1));
+    files.sort_by_key(|f| std::cmp::Reverse(f.1));
     let bytes: u64 = files.iter().map(|f| f.1).sum();
     let pool = async_lint::engine::worker_pool(threads);
     let engine = async_lint::Engine::new(async_lint::rules::ALL.to_vec()).with_threads(threads);
