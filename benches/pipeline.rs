@@ -88,7 +88,10 @@ fn main() {
         p.as_secs_f64() * 1e3,
         mbps(p)
     );
-    println!("ratio pipeline/floor (median wall time): {:.3}", p.as_secs_f64() / f.as_secs_f64());
+    println!(
+        "ratio pipeline/floor (median wall time): {:.3}",
+        p.as_secs_f64() / f.as_secs_f64()
+    );
     if !cf.is_zero() {
         println!(
             "ratio pipeline/floor (total CPU time, {} vs {} ms): {:.3}",

@@ -35,6 +35,8 @@ pub struct Local {
     pub origin: Option<String>,
     /// The last segment of the parameter's type path, e.g. `CancellationToken`.
     pub type_name: Option<String>,
+    /// Byte offset from which the binding is in scope (after its `let` statement).
+    pub visible_from: usize,
 }
 
 #[derive(Debug, Default)]
@@ -54,8 +56,11 @@ pub(crate) struct Scope {
 /// Facts about the whole file, gathered before the walk.
 #[derive(Debug, Default)]
 pub struct FileFacts {
-    /// Names of fns and methods declared in the file whose return type is a `Result`.
+    /// Names of free fns declared in the file whose return type is a `Result` (or a type alias
+    /// of one declared in the file, or `impl Future<Output = Result<..>>`).
     pub result_fns: HashSet<String>,
+    /// Names of methods (in `impl` and `trait` blocks) of the file that return a `Result`.
+    pub result_methods: HashSet<String>,
     /// Names of `async fn`s declared in the file.
     pub async_fns: HashSet<String>,
     /// The file mentions tokio anywhere (imports or paths).
@@ -140,10 +145,15 @@ impl<'src> Context<'src> {
         self.fns.last().is_some_and(|f| f.should_panic)
     }
 
-    /// The local binding `name` visible here, if any.
-    pub fn local(&self, name: &str) -> Option<&Local> {
+    /// The local binding `name` in scope at byte offset `at`, if any.
+    pub fn local(&self, name: &str, at: usize) -> Option<&Local> {
         for scope in self.scopes.iter().rev() {
-            if let Some(l) = scope.locals.iter().rev().find(|l| l.name == name) {
+            if let Some(l) = scope
+                .locals
+                .iter()
+                .rev()
+                .find(|l| l.name == name && l.visible_from <= at)
+            {
                 return Some(l);
             }
             if scope.fn_barrier || scope.module_barrier {
@@ -160,32 +170,64 @@ impl<'src> Context<'src> {
         let mut segs = path.segments.iter().map(|s| s.ident.to_string());
         let Some(first) = segs.next() else { return Vec::new() };
         let rest: Vec<String> = segs.collect();
-        self.resolve_segments(&first, &rest, path.leading_colon.is_some())
+        // Only a single name can be a local variable; find where it is used.
+        let at = if rest.is_empty() {
+            span_range(path.segments[0].ident.span()).start
+        } else {
+            0
+        };
+        self.resolve_segments(&first, &rest, path.leading_colon.is_some(), at)
     }
 
-    pub(crate) fn resolve_segments(&self, first: &str, rest: &[String], absolute: bool) -> Vec<String> {
-        let join = |head: &str| {
-            let mut s = head.to_string();
-            for r in rest {
-                s.push_str("::");
-                s.push_str(r);
-            }
-            s
+    pub(crate) fn resolve_segments(&self, first: &str, rest: &[String], absolute: bool, at: usize) -> Vec<String> {
+        if absolute {
+            return vec![join_path(first, rest)];
+        }
+        self.resolve_in(self.scopes.len(), first, rest, at, 0)
+    }
+
+    /// Resolves in the innermost `limit` scopes. `super::`, `crate::` and `self::` paths, written
+    /// or reached through an import, are looked up again in the module they name, so
+    /// `use super::{block_on};` finds the parent's `use futures::executor::block_on;`.
+    fn resolve_in(&self, limit: usize, first: &str, rest: &[String], at: usize, depth: usize) -> Vec<String> {
+        let module_of = |i: usize| {
+            (0..=i.min(limit.saturating_sub(1)))
+                .rev()
+                .find(|&j| self.scopes[j].module_barrier)
         };
-        if absolute || matches!(first, "crate" | "self" | "super" | "Self") {
-            return vec![join(first)];
+        let relative = |scope_index: usize, head: &str, tail: &[String]| -> Option<Vec<String>> {
+            let (next, more) = tail.split_first()?;
+            let target = match head {
+                "crate" => 1,
+                "super" => module_of(scope_index)?,
+                "self" => module_of(scope_index)? + 1,
+                _ => return None,
+            };
+            (depth < 8).then(|| self.resolve_in(target, next, more, usize::MAX, depth + 1))
+        };
+        if matches!(first, "crate" | "self" | "super" | "Self") {
+            let here = limit.saturating_sub(1);
+            return relative(here, first, rest).unwrap_or_else(|| vec![join_path(first, rest)]);
         }
         let mut globs = Vec::new();
-        let mut in_fn = true;
-        for scope in self.scopes.iter().rev() {
-            if in_fn && rest.is_empty() && scope.locals.iter().any(|l| l.name == first) {
+        let mut in_fn = at != usize::MAX;
+        for (i, scope) in self.scopes[..limit].iter().enumerate().rev() {
+            if in_fn && rest.is_empty() && scope.locals.iter().any(|l| l.name == first && l.visible_from <= at) {
                 return Vec::new();
             }
-            if scope.items.iter().any(|i| i == first) {
-                return vec![join(&format!("self::{first}"))];
+            if scope.items.iter().any(|it| it == first) {
+                return vec![join_path(&format!("self::{first}"), rest)];
             }
             if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
-                return vec![join(full)];
+                let mut parts = full.split("::");
+                let head = parts.next().unwrap_or_default();
+                if matches!(head, "crate" | "self" | "super") {
+                    let tail: Vec<String> = parts.map(str::to_string).chain(rest.iter().cloned()).collect();
+                    if let Some(found) = relative(i, head, &tail) {
+                        return found;
+                    }
+                }
+                return vec![join_path(full, rest)];
             }
             globs.extend(scope.globs.iter().filter(|g| *g != "super"));
             if scope.fn_barrier {
@@ -195,8 +237,8 @@ impl<'src> Context<'src> {
                 break;
             }
         }
-        let mut out = vec![join(first)];
-        out.extend(globs.into_iter().map(|g| join(&format!("{g}::{first}"))));
+        let mut out = vec![join_path(first, rest)];
+        out.extend(globs.into_iter().map(|g| join_path(&format!("{g}::{first}"), rest)));
         out
     }
 
@@ -230,6 +272,15 @@ impl<'src> Context<'src> {
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
+}
+
+fn join_path(head: &str, rest: &[String]) -> String {
+    let mut s = head.to_string();
+    for r in rest {
+        s.push_str("::");
+        s.push_str(r);
+    }
+    s
 }
 
 pub fn span_range(span: Span) -> Range<usize> {

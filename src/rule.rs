@@ -43,8 +43,9 @@ pub struct RuleMeta {
 pub struct FnItem<'a> {
     pub sig: &'a syn::Signature,
     pub block: &'a syn::Block,
-    /// Inside `impl Trait for Type`: the signature is dictated by the trait.
-    pub in_trait_impl: bool,
+    /// A method of `impl Trait for Type`, or a trait's default method: the trait dictates the
+    /// signature, so an unused parameter is not the body's choice.
+    pub signature_from_trait: bool,
 }
 
 /// A rule detects and describes; the engine decides severity, enablement and rendering.

@@ -4,6 +4,7 @@
 use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
 use crate::rule::{FnItem, Rule};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use std::collections::HashSet;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -12,7 +13,7 @@ use syn::{Expr, Item, Pat, Stmt, Token};
 pub struct Walker<'r, 'src> {
     rules: &'r [&'r dyn Rule],
     pub cx: Context<'src>,
-    in_trait_impl: bool,
+    signature_from_trait: bool,
 }
 
 impl<'r, 'src> Walker<'r, 'src> {
@@ -20,7 +21,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         Walker {
             rules,
             cx: Context::new(source, file_facts(source, file)),
-            in_trait_impl: false,
+            signature_from_trait: false,
         }
     }
 
@@ -45,7 +46,14 @@ impl<'r, 'src> Walker<'r, 'src> {
         self.cx.frames.pop();
     }
 
-    fn bind_pat(&mut self, pat: &Pat, origin: Option<String>, type_name: Option<String>, mutable_ty: bool) {
+    fn bind_pat(
+        &mut self,
+        pat: &Pat,
+        origin: Option<String>,
+        type_name: Option<String>,
+        mutable_ty: bool,
+        visible_from: usize,
+    ) {
         let mut names = Vec::new();
         pat_bindings(pat, &mut names);
         let single = names.len() == 1;
@@ -56,6 +64,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                     mutable: mutable || mutable_ty,
                     origin: if single { origin.clone() } else { None },
                     type_name: if single { type_name.clone() } else { None },
+                    visible_from,
                 });
             }
         }
@@ -65,7 +74,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         let item = FnItem {
             sig,
             block,
-            in_trait_impl: self.in_trait_impl,
+            signature_from_trait: self.signature_from_trait,
         };
         for rule in self.rules {
             self.cx.rule = Some(rule.meta());
@@ -85,7 +94,7 @@ impl<'r, 'src> Walker<'r, 'src> {
             syn::FnArg::Typed(_) => false,
         });
         // Nested fns do not inherit the trait-impl flag of an enclosing method.
-        let was_trait_impl = std::mem::replace(&mut self.in_trait_impl, false);
+        let was_from_trait = std::mem::replace(&mut self.signature_from_trait, false);
         let test = attrs.iter().any(|a| {
             a.path()
                 .segments
@@ -102,13 +111,13 @@ impl<'r, 'src> Walker<'r, 'src> {
         for arg in &sig.inputs {
             if let syn::FnArg::Typed(pt) = arg {
                 let (ty_name, mut_ref) = type_info(&pt.ty);
-                self.bind_pat(&pt.pat, None, ty_name, mut_ref);
+                self.bind_pat(&pt.pat, None, ty_name, mut_ref, 0);
             }
         }
         self.with_frame(kind, start, |w| w.visit_block(block));
         self.cx.scopes.pop();
         self.cx.fns.pop();
-        self.in_trait_impl = was_trait_impl;
+        self.signature_from_trait = was_from_trait;
     }
 
     fn run_expr_rules(&mut self, expr: &Expr) {
@@ -122,10 +131,21 @@ impl<'r, 'src> Walker<'r, 'src> {
     /// spawner as sync code.
     fn visit_args<'a>(&mut self, insulating: bool, args: impl Iterator<Item = &'a Expr>) {
         for arg in args {
-            match arg {
-                Expr::Closure(c) if insulating && c.asyncness.is_none() => {
+            match insulated_closure(arg) {
+                Some(c) if insulating => {
                     let start = span_range(c.or1_token.span);
-                    self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                    // `spawn_blocking({ let h = h.clone(); move || .. })`: the statements before
+                    // the closure run here; only the closure runs elsewhere.
+                    if let Expr::Block(b) = arg {
+                        self.push_scope(&[], false, false);
+                        for s in &b.block.stmts[..b.block.stmts.len() - 1] {
+                            self.visit_stmt(s);
+                        }
+                        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                        self.cx.scopes.pop();
+                    } else {
+                        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                    }
                 }
                 _ => self.visit_expr(arg),
             }
@@ -140,6 +160,16 @@ impl<'r, 'src> Walker<'r, 'src> {
         let name = last.ident.to_string();
         if INSULATING.contains(&name.as_str()) {
             return true;
+        }
+        if p.path.segments.len() == 1 {
+            // `use tokio::task::spawn_blocking as offload;`
+            let resolved = self.cx.resolve_path(&p.path);
+            if resolved
+                .iter()
+                .any(|r| r.rsplit("::").next().is_some_and(|l| INSULATING.contains(&l)))
+            {
+                return true;
+            }
         }
         if name == "scope" {
             // `std::thread::scope`'s own closure runs on the calling thread; only the threads it
@@ -186,7 +216,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                     }) {
                         continue;
                     }
-                    if let Ok(e) = syn::parse2::<Expr>(chunk) {
+                    if let Ok(e) = syn::parse2::<Expr>(strip_field_sigils(chunk)) {
                         self.visit_expr(&e);
                     }
                 }
@@ -241,6 +271,12 @@ const COMMA_MACROS: &[&str] = &[
     "warn",
     "error",
     "event",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
     "anyhow",
     "bail",
     "ensure",
@@ -266,11 +302,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             .any(|a| a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test"));
         self.cx.test_modules += usize::from(cfg_test);
         self.push_scope(items, true, false);
-        let was_trait_impl = std::mem::replace(&mut self.in_trait_impl, false);
+        let was_from_trait = std::mem::replace(&mut self.signature_from_trait, false);
         for item in items {
             self.visit_item(item);
         }
-        self.in_trait_impl = was_trait_impl;
+        self.signature_from_trait = was_from_trait;
         self.cx.scopes.pop();
         self.cx.test_modules -= usize::from(cfg_test);
     }
@@ -282,11 +318,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let was = std::mem::replace(&mut self.in_trait_impl, i.trait_.is_some());
+        let was = std::mem::replace(&mut self.signature_from_trait, i.trait_.is_some());
         for item in &i.items {
             self.visit_impl_item(item);
         }
-        self.in_trait_impl = was;
+        self.signature_from_trait = was;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -295,7 +331,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
+            let was = std::mem::replace(&mut self.signature_from_trait, true);
             self.walk_fn(&f.attrs, &f.sig, block);
+            self.signature_from_trait = was;
         }
     }
 
@@ -362,7 +400,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
             p => (p, None),
         };
-        self.bind_pat(pat, origin, ty_name, false);
+        self.bind_pat(pat, origin, ty_name, false, span_range(l.semi_token.span).end);
     }
 
     fn visit_expr(&mut self, e: &'ast Expr) {
@@ -379,7 +417,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                         Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
                         p => (p, None),
                     };
-                    self.bind_pat(pat, None, ty_name, false);
+                    self.bind_pat(pat, None, ty_name, false, 0);
                 }
                 if let Some(a) = &c.asyncness {
                     let start = span_range(a.span);
@@ -388,6 +426,20 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                     self.visit_expr(&c.body);
                 }
                 self.cx.scopes.pop();
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr(&f.expr);
+                self.push_scope(&[], false, false);
+                self.bind_pat(&f.pat, None, None, false, 0);
+                self.visit_block(&f.body);
+                self.cx.scopes.pop();
+            }
+            Expr::Let(l) => {
+                // `if let` / `while let`: the binding lives in the branch; binding it in the
+                // enclosing scope from here on is close enough for shadowing.
+                self.visit_expr(&l.expr);
+                let at = span_range(l.let_token.span).start;
+                self.bind_pat(&l.pat, None, None, false, at);
             }
             Expr::Call(call) => {
                 self.visit_expr(&call.func);
@@ -403,11 +455,32 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
     }
 
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.push_scope(&[], false, false);
+        self.bind_pat(&arm.pat, None, None, false, 0);
+        if let Some((_, guard)) = &arm.guard {
+            self.visit_expr(guard);
+        }
+        self.visit_expr(&arm.body);
+        self.cx.scopes.pop();
+    }
+
+    // A `static` or `const` initialiser runs at most once, outside any async frame.
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        let start = span_range(s.ident.span());
+        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr(&s.expr));
+    }
+
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        let start = span_range(c.ident.span());
+        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr(&c.expr));
+    }
+
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         // Reached only from `visit_args` for insulated closures; share the scope handling.
         self.push_scope(&[], false, false);
         for p in &c.inputs {
-            self.bind_pat(p, None, None, false);
+            self.bind_pat(p, None, None, false, 0);
         }
         self.visit_expr(&c.body);
         self.cx.scopes.pop();
@@ -436,11 +509,27 @@ impl Walker<'_, '_> {
                 }
                 Expr::Path(p) => {
                     let name = p.path.get_ident()?.to_string();
-                    return self.cx.local(&name).and_then(|l| l.origin.clone());
+                    let at = span_range(p.path.segments[0].ident.span()).start;
+                    return self.cx.local(&name, at).and_then(|l| l.origin.clone());
                 }
                 _ => return None,
             }
         }
+    }
+}
+
+/// A sync closure argument, possibly in parentheses or as the tail of a block.
+fn insulated_closure(arg: &Expr) -> Option<&syn::ExprClosure> {
+    match arg {
+        Expr::Closure(c) if c.asyncness.is_none() => Some(c),
+        Expr::Paren(p) => insulated_closure(&p.expr),
+        Expr::Block(b) if b.block.stmts.len() > 1 || matches!(b.block.stmts.last(), Some(Stmt::Expr(_, None))) => {
+            match b.block.stmts.last() {
+                Some(Stmt::Expr(Expr::Closure(c), None)) if c.asyncness.is_none() => Some(c),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -540,6 +629,26 @@ fn type_info(ty: &syn::Type) -> (Option<String>, bool) {
     }
 }
 
+/// `field = %value` and `field = ?value` in tracing macros: drop the formatting sigil so the
+/// rest parses as an expression.
+fn strip_field_sigils(chunk: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut prev_eq = true;
+    for tt in chunk {
+        if let TokenTree::Punct(p) = &tt {
+            if prev_eq && (p.as_char() == '%' || p.as_char() == '?') {
+                prev_eq = false;
+                continue;
+            }
+            prev_eq = p.as_char() == '=';
+        } else {
+            prev_eq = false;
+        }
+        out.push(tt);
+    }
+    out.into_iter().collect()
+}
+
 /// Splits a macro's tokens at top-level `,` and `;`.
 fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
     let mut chunks = Vec::new();
@@ -595,58 +704,87 @@ fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
 
 /// Facts about the whole file that rules need before the walk reaches them.
 fn file_facts(source: &str, file: &syn::File) -> FileFacts {
-    struct Collect<'f>(&'f mut FileFacts);
-    impl<'ast> Visit<'ast> for Collect<'_> {
+    #[derive(Default)]
+    struct Collect {
+        /// Type aliases of `Result` declared in the file (`type AppResult<T> = ...`).
+        result_aliases: Vec<String>,
+        /// (name, is a method, the last segment of its return type or future output)
+        returns: Vec<(String, bool, String)>,
+        async_fns: HashSet<String>,
+        in_impl: usize,
+    }
+    impl<'ast> Visit<'ast> for Collect {
         fn visit_signature(&mut self, sig: &'ast syn::Signature) {
             let name = sig.ident.to_string();
-            if returns_result(&sig.output) {
-                self.0.result_fns.insert(name.clone());
+            if let syn::ReturnType::Type(_, ty) = &sig.output
+                && let Some(ret) = output_name(ty)
+            {
+                self.returns.push((name.clone(), self.in_impl > 0, ret));
             }
             if sig.asyncness.is_some() {
-                self.0.async_fns.insert(name);
+                self.async_fns.insert(name);
             }
         }
-        // Only signatures matter; skip bodies' expressions for speed.
+        fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
+            if output_name(&t.ty).is_some_and(|n| n == "Result") {
+                self.result_aliases.push(t.ident.to_string());
+            }
+        }
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            self.in_impl += 1;
+            syn::visit::visit_item_impl(self, i);
+            self.in_impl -= 1;
+        }
+        fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+            self.in_impl += 1;
+            syn::visit::visit_item_trait(self, t);
+            self.in_impl -= 1;
+        }
+        // Only signatures matter; skip bodies' expressions for speed. Nested fns are free fns.
         fn visit_block(&mut self, b: &'ast syn::Block) {
+            let outer = std::mem::take(&mut self.in_impl);
             for s in &b.stmts {
                 if let Stmt::Item(i) = s {
                     self.visit_item(i);
                 }
             }
+            self.in_impl = outer;
         }
         fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
     }
+    let mut c = Collect::default();
+    c.visit_file(file);
     let mut facts = FileFacts {
         uses_tokio: source.contains("tokio"),
+        async_fns: c.async_fns,
         ..FileFacts::default()
     };
-    Collect(&mut facts).visit_file(file);
+    for (name, method, ret) in c.returns {
+        if ret == "Result" || c.result_aliases.contains(&ret) {
+            if method {
+                facts.result_methods.insert(name)
+            } else {
+                facts.result_fns.insert(name)
+            };
+        }
+    }
     facts
 }
 
-/// `-> Result<..>`, `-> io::Result<..>`, `-> impl Future<Output = Result<..>>`.
-fn returns_result(output: &syn::ReturnType) -> bool {
-    let syn::ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    type_is_result(ty)
-}
-
-fn type_is_result(ty: &syn::Type) -> bool {
+/// The last path segment of a type, or of the `Output` of an `impl Future<Output = ..>`.
+fn output_name(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Result"),
-        syn::Type::ImplTrait(it) => it.bounds.iter().any(|b| {
-            let syn::TypeParamBound::Trait(t) = b else { return false };
-            let Some(seg) = t.path.segments.last() else {
-                return false;
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::ImplTrait(it) => it.bounds.iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else { return None };
+            let syn::PathArguments::AngleBracketed(args) = &t.path.segments.last()?.arguments else {
+                return None;
             };
-            let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
-                return false;
-            };
-            args.args.iter().any(
-                |a| matches!(a, syn::GenericArgument::AssocType(at) if at.ident == "Output" && type_is_result(&at.ty)),
-            )
+            args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::AssocType(at) if at.ident == "Output" => output_name(&at.ty),
+                _ => None,
+            })
         }),
-        _ => false,
+        _ => None,
     }
 }

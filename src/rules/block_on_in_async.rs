@@ -86,6 +86,23 @@ impl Rule for BlockOnInAsync {
                 }
             }
             Expr::MethodCall(m) => {
+                // `futs.into_iter().map(block_on)`: the fn itself passed as a value.
+                for arg in &m.args {
+                    if let Expr::Path(p) = arg
+                        && p.path.segments.last().is_some_and(|s| s.ident == "block_on")
+                        && let Some(known) = cx.path_matches(&p.path, BLOCK_ON_FNS)
+                    {
+                        let d = cx
+                            .diagnostic(
+                                cx.range(arg),
+                                format!("`{known}` blocks the executor thread inside async code"),
+                            )
+                            .with_primary_label("called on each item, blocking until it completes")
+                            .with_async_frame(cx)
+                            .with_help(HELP_AWAIT);
+                        cx.report(d);
+                    }
+                }
                 let method = m.method.to_string();
                 let blocking = match method.as_str() {
                     "block_on" => true,
@@ -120,7 +137,7 @@ fn is_local_pool(receiver: &Expr, cx: &Context) -> bool {
         Expr::Path(p) => p
             .path
             .get_ident()
-            .and_then(|i| cx.local(&i.to_string()))
+            .and_then(|i| cx.local(&i.to_string(), crate::context::span_range(i.span()).start))
             .and_then(|l| l.origin.as_deref())
             .is_some_and(|o| LOCAL_POOL_NEW.contains(&o)),
         _ => false,

@@ -30,6 +30,7 @@ impl Rule for DroppedCancellationToken {
             let (discarded, how) = match stmt {
                 Stmt::Expr(e, Some(_)) => match unparen(e) {
                     Expr::Call(c) if is_drop_call(c) => (&c.args[0], "dropped"),
+                    Expr::Assign(a) if matches!(&*a.left, Expr::Infer(_)) => (&*a.right, "assigned to `_`"),
                     e => (e, "discarded"),
                 },
                 Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => match &l.init {
@@ -74,8 +75,8 @@ impl Rule for DroppedCancellationToken {
             return;
         }
         let params = token_params(item.sig, cx);
-        let is_async = item.sig.asyncness.is_some() || returns_impl_future(&item.sig.output);
-        if is_async && !item.in_trait_impl && !is_placeholder(item.block) {
+        let is_async = || item.sig.asyncness.is_some() || returns_impl_future(&item.sig.output);
+        if !params.is_empty() && !item.signature_from_trait && is_async() && !is_placeholder(item.block) {
             let body = item.block.to_token_stream();
             for (name, range) in &params {
                 if name.starts_with('_') || mentions(&body, name) {
@@ -134,14 +135,12 @@ fn is_token_type(ty: &syn::Type, cx: &Context) -> bool {
     }
 }
 
+/// `impl Future<..>`, `BoxFuture<..>`, `Pin<Box<dyn Future<..>>>`.
 fn returns_impl_future(output: &syn::ReturnType) -> bool {
     let syn::ReturnType::Type(_, ty) = output else {
         return false;
     };
-    let syn::Type::ImplTrait(it) = &**ty else { return false };
-    it.bounds.iter().any(
-        |b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Future")),
-    )
+    mentions(ty, "Future") || mentions(ty, "BoxFuture") || mentions(ty, "LocalBoxFuture")
 }
 
 /// `{ todo!() }`, `{ unimplemented!() }`, `{}`: nothing to check yet.

@@ -23,6 +23,10 @@ const DETACHING: &[&str] = &[
     "async_std::task::spawn",
     "async_std::task::spawn_local",
     "actix_rt::spawn",
+    "actix_web::rt::spawn",
+    "tokio::task::spawn_blocking",
+    "tokio::runtime::Handle::spawn_blocking",
+    "async_std::task::spawn_blocking",
     "actix::spawn",
     "actix::Arbiter::spawn",
 ];
@@ -75,6 +79,12 @@ impl Rule for FireAndForgetSpawn {
 
 /// `e;` discards `e`; `drop(e);` too.
 fn dropped_value(e: &Expr) -> Option<&Expr> {
+    // `_ = tokio::spawn(..);`
+    if let Expr::Assign(a) = e
+        && matches!(&*a.left, Expr::Infer(_))
+    {
+        return Some(&a.right);
+    }
     if let Expr::Call(c) = e
         && let Expr::Path(p) = &*c.func
         && p.path.segments.last().is_some_and(|s| s.ident == "drop")
@@ -149,16 +159,14 @@ fn receiver_kind(receiver: &Expr, cx: &Context) -> Option<Spawn> {
         return candidates.iter().find_map(|c| origin_kind(c));
     }
     let root = receiver_root(receiver)?;
-    if let Some(local) = cx.local(&root) {
+    let at = cx.range(receiver).start;
+    if let Some(local) = cx.local(&root, at) {
         if let Some(origin) = &local.origin {
             return origin_kind(origin);
         }
-        if local
-            .type_name
-            .as_deref()
-            .is_some_and(|t| t == "Handle" || t == "Runtime")
-        {
-            return Some(Spawn::Detaching);
+        // A typed parameter says what it is: `handle: &TaskTracker` is not a runtime.
+        if let Some(t) = local.type_name.as_deref() {
+            return (t == "Handle" || t == "Runtime").then_some(Spawn::Detaching);
         }
     }
     let name = root.rsplit('.').next().unwrap_or(&root);
@@ -172,6 +180,34 @@ fn receiver_kind(receiver: &Expr, cx: &Context) -> Option<Spawn> {
 /// Why the spawned future's outcome is a `Result` nobody will look at, if it is one.
 fn loses_result(spawned: &Expr, cx: &Context) -> Option<&'static str> {
     match unparen(spawned) {
+        // `spawn_blocking(move || { ..?.. })`: the closure's `Result` is the task's.
+        Expr::Closure(c) if c.asyncness.is_none() => match &*c.body {
+            Expr::Block(b) => {
+                let mut q = TryFinder::default();
+                q.visit_block(&b.block);
+                if q.found {
+                    return Some("this closure uses `?`, so the task returns a `Result`");
+                }
+                match b.block.stmts.last() {
+                    Some(Stmt::Expr(tail, None)) if is_result_expr(tail, cx) => {
+                        Some("this closure evaluates to a `Result`")
+                    }
+                    _ => None,
+                }
+            }
+            body if is_result_expr(body, cx) => Some("this closure evaluates to a `Result`"),
+            _ => None,
+        },
+        // `fut.instrument(span)`, `Box::pin(fut)`: the same future, wrapped.
+        Expr::MethodCall(m) if FUTURE_WRAPPERS.contains(&m.method.to_string().as_str()) => {
+            loses_result(&m.receiver, cx)
+        }
+        Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, Expr::Path(p) if p.path.segments.len() == 2 && p.path.segments[0].ident == "Box" && p.path.segments[1].ident == "pin") =>
+        {
+            loses_result(&c.args[0], cx)
+        }
         Expr::Async(a) => {
             let mut q = TryFinder::default();
             q.visit_block(&a.block);
@@ -190,8 +226,37 @@ fn loses_result(spawned: &Expr, cx: &Context) -> Option<&'static str> {
     }
 }
 
+/// Methods that wrap a future without changing its output.
+const FUTURE_WRAPPERS: &[&str] = &[
+    "instrument",
+    "in_current_span",
+    "with_current_subscriber",
+    "boxed",
+    "fuse",
+];
+
+/// Methods on a `Result` that give a `Result` again.
+const RESULT_ADAPTERS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "map",
+    "and_then",
+    "or_else",
+    "inspect_err",
+    "inspect",
+    "wrap_err",
+];
+
 fn is_result_expr(e: &Expr, cx: &Context) -> bool {
+    let tail = |b: &syn::Block| matches!(b.stmts.last(), Some(Stmt::Expr(t, None)) if is_result_expr(t, cx));
     match unparen(e) {
+        Expr::If(i) => tail(&i.then_branch) || i.else_branch.as_ref().is_some_and(|(_, e)| is_result_expr(e, cx)),
+        Expr::Match(m) => m.arms.iter().any(|a| is_result_expr(&a.body, cx)),
+        Expr::Block(b) => tail(&b.block),
+        Expr::MethodCall(m) if RESULT_ADAPTERS.contains(&m.method.to_string().as_str()) => {
+            is_result_expr(&m.receiver, cx)
+        }
         Expr::Call(c) => {
             matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Err"))
         }
@@ -206,23 +271,36 @@ fn calls_result_fn(e: &Expr, cx: &Context) -> bool {
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
                 let resolved = cx.resolve_path(&p.path);
-                let local = resolved
-                    .first()
-                    .is_some_and(|r| r.starts_with("self::") || r.starts_with("Self::"))
-                    || p.path.segments.len() == 1;
+                let local = p.path.segments.len() == 1
+                    || resolved.first().is_some_and(|r| {
+                        ["self::", "Self::", "crate::", "super::"]
+                            .iter()
+                            .any(|pre| r.starts_with(pre))
+                    });
                 if !local {
                     return false;
                 }
-                p.path.segments.last().map(|s| s.ident.to_string())
+                let name = p.path.segments.last().map(|s| s.ident.to_string());
+                // `Worker::run(w)` names a method; `sync(db)` a free fn.
+                let method = p.path.segments.len() >= 2
+                    && p.path.segments[p.path.segments.len() - 2]
+                        .ident
+                        .to_string()
+                        .starts_with(char::is_uppercase);
+                return name.is_some_and(|n| {
+                    if method {
+                        cx.facts().result_methods.contains(&n)
+                    } else {
+                        cx.facts().result_fns.contains(&n)
+                    }
+                });
             }
             _ => None,
         },
-        Expr::MethodCall(m) if matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")) => {
-            Some(m.method.to_string())
-        }
+        Expr::MethodCall(m) => Some(m.method.to_string()),
         _ => None,
     };
-    name.is_some_and(|n| cx.facts().result_fns.contains(&n))
+    name.is_some_and(|n| cx.facts().result_methods.contains(&n))
 }
 
 /// Finds a `?` that belongs to this block, not to a nested closure, async block or item.

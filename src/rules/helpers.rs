@@ -14,20 +14,43 @@ pub fn mentions_any(node: &impl ToTokens, names: &[String]) -> bool {
     !names.is_empty() && tokens_mention(node.to_token_stream(), &|i| names.iter().any(|n| i == n))
 }
 
-fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&proc_macro2::Ident) -> bool) -> bool {
+fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&str) -> bool) -> bool {
     // Iterative: macro bodies can nest groups deeply.
     let mut stack = vec![tokens.into_iter()];
+    // `x.user` names a field and `x.user()` a method, not the variable `user`.
+    let mut after_dot = false;
     while let Some(top) = stack.last_mut() {
-        match top.next() {
+        let next = top.next();
+        let was_after_dot = std::mem::replace(
+            &mut after_dot,
+            matches!(&next, Some(TokenTree::Punct(p)) if p.as_char() == '.'),
+        );
+        match next {
             None => {
                 stack.pop();
             }
-            Some(TokenTree::Ident(i)) if hit(&i) => return true,
+            Some(TokenTree::Ident(i)) if !was_after_dot && hit(&i.to_string()) => return true,
+            // `format!("{name}")` and `"{name:?}"` capture `name` inside the string.
+            Some(TokenTree::Literal(l)) if format_captures(&l.to_string()).any(|c| hit(c)) => return true,
             Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
             Some(_) => {}
         }
     }
     false
+}
+
+/// The names a format string captures: `user` and `id` in `"{user} #{id:>4}"`.
+fn format_captures(lit: &str) -> impl Iterator<Item = &str> {
+    let is_str = lit.ends_with('"') && (lit.starts_with('"') || lit.starts_with('r'));
+    let body = if is_str && lit.contains('{') { lit } else { "" };
+    body.split('{').skip(1).filter_map(|part| {
+        let end = part.find(['}', ':']).unwrap_or(0);
+        let name = &part[..end];
+        (!name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !name.starts_with(char::is_numeric))
+        .then_some(name)
+    })
 }
 
 /// `(x)` is `x`.

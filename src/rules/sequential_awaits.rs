@@ -135,6 +135,66 @@ const MUTATING_WORDS: &[&str] = &[
     "revoke",
     "ack",
     "nack",
+    "allocate",
+    "incr",
+    "decr",
+    "lease",
+    "mutate",
+    "poll",
+    "ensure",
+    "warm",
+    "prepare",
+    "reload",
+    "schedule",
+    "kick",
+    "poke",
+    "signal",
+    "download",
+    "check",
+    "verify",
+    "validate",
+    "provision",
+    "build",
+    "generate",
+    "compute",
+    "process",
+    "handle",
+    "dispatch",
+    "queue",
+    "retry",
+    "sweep",
+    "compact",
+    "index",
+    "reindex",
+    "enqueue",
+    "dequeue",
+    "persist",
+    "cancel",
+    "purge",
+    "evict",
+    "invalidate",
+    "rollback",
+    "unlock",
+    "unregister",
+    "disconnect",
+    "withdraw",
+    "deposit",
+    "bump",
+    "wait",
+    "archive",
+    "restore",
+    "import",
+    "export",
+    "rotate",
+    "renew",
+    "release",
+    "assign",
+    "approve",
+    "reject",
+    "confirm",
+    "submit",
+    "finish",
+    "complete",
     "append",
     "increment",
     "decrement",
@@ -274,7 +334,7 @@ fn collect_names(p: &Pat, out: &mut Vec<String>) {
 
 /// Whether `next` can run concurrently with every call already in `run`.
 fn independent(run: &[Awaited], last: &Awaited, next: &Awaited, mut_names: &[String], cx: &Context) -> bool {
-    if next.tried != last.tried || matches!(next.stmt.pat, Pat::Type(_)) || matches!(last.stmt.pat, Pat::Type(_)) {
+    if next.tried != last.tried {
         return false;
     }
     let bound: Vec<String> = run.iter().flat_map(|a| a.names.iter().cloned()).collect();
@@ -350,7 +410,7 @@ fn is_serial_receiver(root: &str, mut_names: &[String], cx: &Context) -> bool {
     }
     let base = root.split('.').next().unwrap_or(root);
     let leaf = root.rsplit('.').next().unwrap_or(root);
-    if mut_names.iter().any(|n| n == base) || cx.local(base).is_some_and(|l| l.mutable) {
+    if mut_names.iter().any(|n| n == base) || cx.local(base, usize::MAX).is_some_and(|l| l.mutable) {
         return true;
     }
     if base == "self" && cx.self_is_mut() {
@@ -390,13 +450,24 @@ fn report(run: &[Awaited], cx: &mut Context) {
         let r = crate::context::span_range(node.span());
         normalise(source.get(r).unwrap_or(""))
     };
-    let pats: Vec<String> = run.iter().map(|a| text(&a.stmt.pat)).collect();
+    // `let user: User = ..` keeps its type in a tuple type: `let (user, orders): (User, _) = ..`.
+    let split = |p: &Pat| match p {
+        Pat::Type(t) => (text(&*t.pat), Some(text(&*t.ty))),
+        p => (text(p), None),
+    };
+    let (pats, tys): (Vec<String>, Vec<Option<String>>) = run.iter().map(|a| split(&a.stmt.pat)).unzip();
+    let ty = if tys.iter().any(Option::is_some) {
+        let tys: Vec<&str> = tys.iter().map(|t| t.as_deref().unwrap_or("_")).collect();
+        format!(": ({})", tys.join(", "))
+    } else {
+        String::new()
+    };
     let calls: Vec<String> = run.iter().map(|a| text(a.call)).collect();
     let tried = run[0].tried;
     let krate = if cx.facts().uses_tokio { "tokio" } else { "futures" };
     let mac = if tried { "try_join" } else { "join" };
     let rewrite = format!(
-        "let ({}) = {krate}::{mac}!({}){};",
+        "let ({}){ty} = {krate}::{mac}!({}){};",
         pats.join(", "),
         calls.join(", "),
         if tried { "?" } else { "" }
