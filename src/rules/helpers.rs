@@ -31,7 +31,7 @@ fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&str) -> bool) -> bool {
             }
             Some(TokenTree::Ident(i)) if !was_after_dot && hit(&i.to_string()) => return true,
             // `format!("{name}")` and `"{name:?}"` capture `name` inside the string.
-            Some(TokenTree::Literal(l)) if format_captures(&l.to_string()).any(|c| hit(c)) => return true,
+            Some(TokenTree::Literal(l)) if format_captures(&l.to_string()).any(hit) => return true,
             Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
             Some(_) => {}
         }
