@@ -65,6 +65,8 @@ pub struct FileFacts {
     pub async_fns: HashSet<String>,
     /// The file mentions tokio anywhere (imports or paths).
     pub uses_tokio: bool,
+    /// The file is test code by its path (`tests/`, `benches/`, `*_test.rs`).
+    pub test_file: bool,
 }
 
 pub struct Context<'src> {
@@ -135,9 +137,9 @@ impl<'src> Context<'src> {
         self.fns.last().is_some_and(|f| f.self_mut)
     }
 
-    /// Whether the code is test code: a test fn, or inside a `#[cfg(test)]` module.
+    /// Whether the code is test code: a test fn, a `#[cfg(test)]` module, or a test file.
     pub fn in_test(&self) -> bool {
-        self.test_modules > 0 || self.fns.iter().any(|f| f.test)
+        self.facts.test_file || self.test_modules > 0 || self.fns.iter().any(|f| f.test)
     }
 
     /// Whether the innermost fn is a `#[should_panic]` test.

@@ -89,7 +89,7 @@ impl<'r> Engine<'r> {
         };
         match read_source(path) {
             Err(e) => report.error = Some(e),
-            Ok(text) => match lint_text(&self.rules, &text) {
+            Ok(text) => match lint_text(&self.rules, &text, is_test_path(path)) {
                 Err(e) => report.error = Some(e),
                 Ok(diags) => {
                     report.diagnostics = diags;
@@ -133,6 +133,15 @@ fn read_source(path: &Path) -> Result<String, String> {
     })
 }
 
+/// Integration tests, benches and examples of tests: `tests/`, `benches/`, `*_test.rs`, `tests.rs`.
+pub fn is_test_path(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "tests" || c.as_os_str() == "benches")
+        || path.file_stem().is_some_and(|s| {
+            let s = s.to_string_lossy();
+            s == "tests" || s.ends_with("_test") || s.ends_with("_tests")
+        })
+}
+
 fn io_message(e: &std::io::Error) -> String {
     let s = e.to_string();
     // "No such file or directory (os error 2)" reads better without the errno.
@@ -148,7 +157,7 @@ fn strip_bom(text: &str) -> &str {
 
 /// Lints one file's text on the current thread: diagnostics sorted by position, or why the text
 /// could not be linted. The caller must run this on a thread with a [`STACK_SIZE`] stack.
-pub fn lint_text(rules: &[&dyn Rule], text: &str) -> Result<Vec<Located>, String> {
+pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec<Located>, String> {
     let text = strip_bom(text);
     let depth = crate::nesting::estimate_depth(text);
     if depth > MAX_NESTING {
@@ -170,7 +179,7 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str) -> Result<Vec<Located>, String
             let at = e.span().start();
             format!("could not parse: {e} (line {}, column {})", at.line, at.column + 1)
         })?;
-        let cx = Walker::new(rules, code, &file).run(&file);
+        let cx = Walker::new(rules, code, &file, test_file).run(&file);
         Ok(cx.diagnostics)
     }));
     // Spans of this file are no longer needed; free the thread's source map.

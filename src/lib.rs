@@ -33,7 +33,7 @@ pub fn lint_source_with(text: &str, rules: &[&dyn Rule]) -> Result<Vec<Located>,
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(engine::STACK_SIZE)
-            .spawn_scoped(s, || engine::lint_text(rules, text))
+            .spawn_scoped(s, || engine::lint_text(rules, text, false))
             .map_err(|e| format!("cannot start a worker thread: {e}"))?
             .join()
             .map_err(|_| "internal error while linting".to_string())?

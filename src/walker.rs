@@ -17,10 +17,10 @@ pub struct Walker<'r, 'src> {
 }
 
 impl<'r, 'src> Walker<'r, 'src> {
-    pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File) -> Self {
+    pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File, test_file: bool) -> Self {
         Walker {
             rules,
-            cx: Context::new(source, file_facts(source, file)),
+            cx: Context::new(source, FileFacts { test_file, ..file_facts(source, file) }),
             signature_from_trait: false,
         }
     }

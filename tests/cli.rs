@@ -307,3 +307,14 @@ fn output_is_deterministic_across_thread_counts() {
     let many = run(t.path(), &["--format", "json", "-j", "4", "."]).stdout;
     assert_eq!(one, many);
 }
+
+#[test]
+fn sequential_awaits_stay_quiet_in_test_files() {
+    let t = tempfile::tempdir().unwrap();
+    let src = "async fn setup(api: &Api) -> Result<()> {\n    let a = api.alpha().await?;\n    let b = api.beta().await?;\n    Ok(())\n}\n";
+    write(t.path(), "src/lib.rs", src);
+    write(t.path(), "tests/it.rs", src);
+    let (_, doc) = json(t.path(), &["."]);
+    let paths: Vec<&str> = doc["diagnostics"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, vec!["src/lib.rs"]);
+}
