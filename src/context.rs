@@ -35,8 +35,16 @@ pub struct Local {
     pub origin: Option<String>,
     /// The last segment of the parameter's type path, e.g. `CancellationToken`.
     pub type_name: Option<String>,
-    /// Byte offset from which the binding is in scope (after its `let` statement).
-    pub visible_from: usize,
+    /// Where the binding comes into scope (the end of its `let`); `None` for parameters.
+    /// Kept as a span and turned into an offset only when a use of the same name is looked up.
+    pub(crate) declared: Option<Span>,
+}
+
+impl Local {
+    /// Whether the binding is in scope at byte offset `at`.
+    pub fn visible_at(&self, at: usize) -> bool {
+        self.declared.is_none_or(|s| span_range(s).end <= at)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -150,12 +158,7 @@ impl<'src> Context<'src> {
     /// The local binding `name` in scope at byte offset `at`, if any.
     pub fn local(&self, name: &str, at: usize) -> Option<&Local> {
         for scope in self.scopes.iter().rev() {
-            if let Some(l) = scope
-                .locals
-                .iter()
-                .rev()
-                .find(|l| l.name == name && l.visible_from <= at)
-            {
+            if let Some(l) = scope.locals.iter().rev().find(|l| l.name == name && l.visible_at(at)) {
                 return Some(l);
             }
             if scope.fn_barrier || scope.module_barrier {
@@ -172,16 +175,17 @@ impl<'src> Context<'src> {
         let mut segs = path.segments.iter().map(|s| s.ident.to_string());
         let Some(first) = segs.next() else { return Vec::new() };
         let rest: Vec<String> = segs.collect();
-        // Only a single name can be a local variable; find where it is used.
-        let at = if rest.is_empty() {
-            span_range(path.segments[0].ident.span()).start
-        } else {
-            0
-        };
-        self.resolve_segments(&first, &rest, path.leading_colon.is_some(), at)
+        let at = path.segments[0].ident.span();
+        self.resolve_segments(&first, &rest, path.leading_colon.is_some(), Some(at))
     }
 
-    pub(crate) fn resolve_segments(&self, first: &str, rest: &[String], absolute: bool, at: usize) -> Vec<String> {
+    pub(crate) fn resolve_segments(
+        &self,
+        first: &str,
+        rest: &[String],
+        absolute: bool,
+        at: Option<Span>,
+    ) -> Vec<String> {
         if absolute {
             return vec![join_path(first, rest)];
         }
@@ -191,7 +195,7 @@ impl<'src> Context<'src> {
     /// Resolves in the innermost `limit` scopes. `super::`, `crate::` and `self::` paths, written
     /// or reached through an import, are looked up again in the module they name, so
     /// `use super::{block_on};` finds the parent's `use futures::executor::block_on;`.
-    fn resolve_in(&self, limit: usize, first: &str, rest: &[String], at: usize, depth: usize) -> Vec<String> {
+    fn resolve_in(&self, limit: usize, first: &str, rest: &[String], at: Option<Span>, depth: usize) -> Vec<String> {
         let module_of = |i: usize| {
             (0..=i.min(limit.saturating_sub(1)))
                 .rev()
@@ -205,16 +209,22 @@ impl<'src> Context<'src> {
                 "self" => module_of(scope_index)? + 1,
                 _ => return None,
             };
-            (depth < 8).then(|| self.resolve_in(target, next, more, usize::MAX, depth + 1))
+            (depth < 8).then(|| self.resolve_in(target, next, more, None, depth + 1))
         };
         if matches!(first, "crate" | "self" | "super" | "Self") {
             let here = limit.saturating_sub(1);
             return relative(here, first, rest).unwrap_or_else(|| vec![join_path(first, rest)]);
         }
         let mut globs = Vec::new();
-        let mut in_fn = at != usize::MAX;
+        // Only a single name can be a local variable; `None` means "not from this fn".
+        let mut in_fn = at.is_some() && rest.is_empty();
+        let use_site = std::cell::OnceCell::new();
         for (i, scope) in self.scopes[..limit].iter().enumerate().rev() {
-            if in_fn && rest.is_empty() && scope.locals.iter().any(|l| l.name == first && l.visible_from <= at) {
+            if in_fn
+                && scope.locals.iter().any(|l| {
+                    l.name == first && l.visible_at(*use_site.get_or_init(|| at.map_or(0, |s| span_range(s).start)))
+                })
+            {
                 return Vec::new();
             }
             if scope.items.iter().any(|it| it == first) {
@@ -242,6 +252,22 @@ impl<'src> Context<'src> {
         let mut out = vec![join_path(first, rest)];
         out.extend(globs.into_iter().map(|g| join_path(&format!("{g}::{first}"), rest)));
         out
+    }
+
+    /// A cheap test before [`Context::resolve_path`]: whether `path` can name an item whose own
+    /// name is one of `names`, either directly or through a renaming import of a single name
+    /// (`use futures::executor::block_on as wait;`). Allocates nothing.
+    pub fn may_name(&self, path: &syn::Path, names: &[&str]) -> bool {
+        let Some(last) = path.segments.last() else { return false };
+        if names.iter().any(|n| last.ident == n) {
+            return true;
+        }
+        path.segments.len() == 1
+            && self.scopes.iter().any(|s| {
+                s.aliases.iter().any(|(alias, full)| {
+                    last.ident == alias && full.rsplit("::").next().is_some_and(|l| names.contains(&l))
+                })
+            })
     }
 
     /// The first of `known` that `path` may name here.

@@ -135,7 +135,8 @@ fn read_source(path: &Path) -> Result<String, String> {
 
 /// Integration tests, benches and examples of tests: `tests/`, `benches/`, `*_test.rs`, `tests.rs`.
 pub fn is_test_path(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str() == "tests" || c.as_os_str() == "benches")
+    path.components()
+        .any(|c| c.as_os_str() == "tests" || c.as_os_str() == "benches")
         || path.file_stem().is_some_and(|s| {
             let s = s.to_string_lossy();
             s == "tests" || s.ends_with("_test") || s.ends_with("_tests")

@@ -16,6 +16,11 @@ pub fn estimate_depth(text: &str) -> usize {
     let mut i = 0usize;
     while i < bytes.len() {
         let b = bytes[i];
+        // Whitespace, digits and non-ASCII bytes outside strings never change the depth.
+        if BORING[b as usize] {
+            i += 1;
+            continue;
+        }
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 i = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
@@ -79,6 +84,26 @@ pub fn estimate_depth(text: &str) -> usize {
     }
     max
 }
+
+/// Bytes the scanner can step over without looking closer.
+static BORING: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_whitespace()
+            || b.is_ascii_digit()
+            || b >= 0x80
+            || b == b':'
+            || b == b'#'
+            || b == b'@'
+            || b == b'$'
+            || b == b'~'
+            || b == b'\\';
+        i += 1;
+    }
+    t
+};
 
 fn memchr(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
     bytes[from..].iter().position(|&b| b == needle).map(|p| from + p)

@@ -3,7 +3,7 @@
 
 use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
 use crate::rule::{FnItem, Rule};
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
@@ -20,7 +20,13 @@ impl<'r, 'src> Walker<'r, 'src> {
     pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File, test_file: bool) -> Self {
         Walker {
             rules,
-            cx: Context::new(source, FileFacts { test_file, ..file_facts(source, file) }),
+            cx: Context::new(
+                source,
+                FileFacts {
+                    test_file,
+                    ..file_facts(source, file)
+                },
+            ),
             signature_from_trait: false,
         }
     }
@@ -52,7 +58,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         origin: Option<String>,
         type_name: Option<String>,
         mutable_ty: bool,
-        visible_from: usize,
+        declared: Option<Span>,
     ) {
         let mut names = Vec::new();
         pat_bindings(pat, &mut names);
@@ -64,7 +70,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                     mutable: mutable || mutable_ty,
                     origin: if single { origin.clone() } else { None },
                     type_name: if single { type_name.clone() } else { None },
-                    visible_from,
+                    declared,
                 });
             }
         }
@@ -111,7 +117,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         for arg in &sig.inputs {
             if let syn::FnArg::Typed(pt) = arg {
                 let (ty_name, mut_ref) = type_info(&pt.ty);
-                self.bind_pat(&pt.pat, None, ty_name, mut_ref, 0);
+                self.bind_pat(&pt.pat, None, ty_name, mut_ref, None);
             }
         }
         self.with_frame(kind, start, |w| w.visit_block(block));
@@ -157,8 +163,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         let Some(last) = p.path.segments.last() else {
             return false;
         };
-        let name = last.ident.to_string();
-        if INSULATING.contains(&name.as_str()) {
+        if INSULATING.iter().any(|n| last.ident == n) {
             return true;
         }
         if p.path.segments.len() == 1 {
@@ -171,7 +176,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                 return true;
             }
         }
-        if name == "scope" {
+        if last.ident == "scope" {
             // `std::thread::scope`'s own closure runs on the calling thread; only the threads it
             // spawns are insulated. rayon's scope body runs in the pool.
             return self
@@ -206,7 +211,8 @@ impl<'r, 'src> Walker<'r, 'src> {
                     });
                 }
             }
-            n if COMMA_MACROS.contains(&n) => {
+            // In sync code, arguments matter only if they start async code of their own.
+            n if COMMA_MACROS.contains(&n) && (self.cx.in_async().is_some() || contains_async(&tokens)) => {
                 for chunk in split_top_level(tokens) {
                     // Literals and plain names hold no calls, blocks or awaits: skip parsing them.
                     if !chunk.clone().into_iter().any(|t| match t {
@@ -225,6 +231,17 @@ impl<'r, 'src> Walker<'r, 'src> {
         }
     }
 }
+
+/// Constructors whose result `Local::origin` remembers.
+const ORIGIN_CTORS: &[&str] = &[
+    "new",
+    "current",
+    "try_current",
+    "default",
+    "new_current_thread",
+    "new_multi_thread",
+    "new_multi_thread_alt",
+];
 
 /// Closures handed to these run on another thread or a blocking pool, not on the executor.
 const INSULATING: &[&str] = &[
@@ -400,7 +417,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
             p => (p, None),
         };
-        self.bind_pat(pat, origin, ty_name, false, span_range(l.semi_token.span).end);
+        self.bind_pat(pat, origin, ty_name, false, Some(l.semi_token.span));
     }
 
     fn visit_expr(&mut self, e: &'ast Expr) {
@@ -417,7 +434,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                         Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
                         p => (p, None),
                     };
-                    self.bind_pat(pat, None, ty_name, false, 0);
+                    self.bind_pat(pat, None, ty_name, false, None);
                 }
                 if let Some(a) = &c.asyncness {
                     let start = span_range(a.span);
@@ -430,7 +447,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             Expr::ForLoop(f) => {
                 self.visit_expr(&f.expr);
                 self.push_scope(&[], false, false);
-                self.bind_pat(&f.pat, None, None, false, 0);
+                self.bind_pat(&f.pat, None, None, false, None);
                 self.visit_block(&f.body);
                 self.cx.scopes.pop();
             }
@@ -438,18 +455,19 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 // `if let` / `while let`: the binding lives in the branch; binding it in the
                 // enclosing scope from here on is close enough for shadowing.
                 self.visit_expr(&l.expr);
-                let at = span_range(l.let_token.span).start;
-                self.bind_pat(&l.pat, None, None, false, at);
+                self.bind_pat(&l.pat, None, None, false, Some(l.let_token.span));
             }
             Expr::Call(call) => {
                 self.visit_expr(&call.func);
-                let insulating = self.is_insulating_call(&call.func);
+                // Only calls that take a closure can hand it to another thread.
+                let insulating =
+                    call.args.iter().any(|a| insulated_closure(a).is_some()) && self.is_insulating_call(&call.func);
                 self.visit_args(insulating, call.args.iter());
             }
             Expr::MethodCall(m) => {
                 self.visit_expr(&m.receiver);
-                let name = m.method.to_string();
-                self.visit_args(INSULATING.contains(&name.as_str()), m.args.iter());
+                let insulating = INSULATING.iter().any(|n| m.method == n);
+                self.visit_args(insulating, m.args.iter());
             }
             _ => visit::visit_expr(self, e),
         }
@@ -457,7 +475,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         self.push_scope(&[], false, false);
-        self.bind_pat(&arm.pat, None, None, false, 0);
+        self.bind_pat(&arm.pat, None, None, false, None);
         if let Some((_, guard)) = &arm.guard {
             self.visit_expr(guard);
         }
@@ -480,7 +498,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         // Reached only from `visit_args` for insulated closures; share the scope handling.
         self.push_scope(&[], false, false);
         for p in &c.inputs {
-            self.bind_pat(p, None, None, false, 0);
+            self.bind_pat(p, None, None, false, None);
         }
         self.visit_expr(&c.body);
         self.cx.scopes.pop();
@@ -501,8 +519,8 @@ impl Walker<'_, '_> {
                 Expr::Call(c) => {
                     let Expr::Path(p) = &*c.func else { return None };
                     // Only constructors are worth remembering (`Runtime::new`, `Handle::current`).
-                    let last = p.path.segments.last()?.ident.to_string();
-                    if !(last.starts_with("new") || last.ends_with("current") || last == "default") {
+                    let last = &p.path.segments.last()?.ident;
+                    if !ORIGIN_CTORS.iter().any(|c| last == c) {
                         return None;
                     }
                     return self.cx.resolve_path(&p.path).into_iter().next();
@@ -647,6 +665,22 @@ fn strip_field_sigils(chunk: TokenStream) -> TokenStream {
         out.push(tt);
     }
     out.into_iter().collect()
+}
+
+/// Whether a token stream contains the `async` keyword at any depth.
+fn contains_async(tokens: &TokenStream) -> bool {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(TokenTree::Ident(i)) if i == "async" => return true,
+            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 /// Splits a macro's tokens at top-level `,` and `;`.

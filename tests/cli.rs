@@ -315,6 +315,11 @@ fn sequential_awaits_stay_quiet_in_test_files() {
     write(t.path(), "src/lib.rs", src);
     write(t.path(), "tests/it.rs", src);
     let (_, doc) = json(t.path(), &["."]);
-    let paths: Vec<&str> = doc["diagnostics"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec!["src/lib.rs"]);
 }

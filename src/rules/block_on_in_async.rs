@@ -41,6 +41,16 @@ const RUNTIME_CTORS: &[&str] = &[
     "tokio::runtime::Builder::new_multi_thread_alt",
 ];
 
+/// The last segments of everything above, to skip resolving unrelated calls.
+const NAMES: &[&str] = &[
+    "block_on",
+    "block_on_stream",
+    "new",
+    "new_current_thread",
+    "new_multi_thread",
+    "new_multi_thread_alt",
+];
+
 const LOCAL_POOL_NEW: &[&str] = &["futures::executor::LocalPool::new", "futures_executor::LocalPool::new"];
 
 const HELP_AWAIT: &str = "`.await` the future instead; if this sync code must block, move it into \
@@ -59,7 +69,10 @@ impl Rule for BlockOnInAsync {
         match expr {
             Expr::Call(call) => {
                 let Expr::Path(func) = &*call.func else { return };
-                // Resolve first: `use futures::executor::block_on as wait;` makes `wait(f)` block.
+                if !cx.may_name(&func.path, NAMES) {
+                    return;
+                }
+                // Resolve: `use futures::executor::block_on as wait;` makes `wait(f)` block.
                 let candidates = cx.resolve_path(&func.path);
                 let find =
                     |known: &[&'static str]| candidates.iter().find_map(|c| known.iter().copied().find(|k| k == c));

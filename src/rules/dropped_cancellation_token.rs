@@ -42,6 +42,12 @@ impl Rule for DroppedCancellationToken {
             let Expr::MethodCall(m) = unparen(discarded) else {
                 continue;
             };
+            if !["drop_guard", "drop_guard_ref", "cancelled", "cancelled_owned"]
+                .iter()
+                .any(|n| m.method == n)
+            {
+                continue;
+            }
             let method = m.method.to_string();
             match method.as_str() {
                 "drop_guard" | "drop_guard_ref" => {

@@ -54,6 +54,8 @@ const EXECUTOR_ORIGINS: &[&str] = &[
     "smol::LocalExecutor::new",
 ];
 
+const SPAWN_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blocking"];
+
 enum Spawn {
     Detaching,
     CancelOnDrop,
@@ -99,6 +101,9 @@ fn check_discarded(call: &Expr, cx: &mut Context) {
     let (kind, spawned, name) = match unparen(call) {
         Expr::Call(c) if c.args.len() == 1 => {
             let Expr::Path(p) = &*c.func else { return };
+            if !cx.may_name(&p.path, SPAWN_NAMES) {
+                return;
+            }
             if let Some(k) = cx.path_matches(&p.path, DETACHING) {
                 (Spawn::Detaching, &c.args[0], k.to_string())
             } else if let Some(k) = cx.path_matches(&p.path, CANCEL_ON_DROP) {
