@@ -4,6 +4,7 @@
 //! their `use` imports, local items and local bindings. Rules only ask questions and report.
 
 use crate::diagnostic::{Diagnostic, Label};
+use crate::knowledge::{BlockKind, BlockRecord, Deferred, FnSummary, Need};
 use crate::rule::{RuleMeta, Severity};
 use proc_macro2::Span;
 use std::collections::HashSet;
@@ -13,8 +14,10 @@ use std::ops::Range;
 pub enum FrameKind {
     /// Runs on an async executor thread.
     Async,
-    /// Plain sync code: a fn item, or a closure handed to a blocking-pool/thread spawner.
+    /// Plain sync code: the body of a sync fn item (and closures run inline in it).
     Sync,
+    /// A closure handed to a thread or blocking-pool spawner: runs elsewhere, may block.
+    Insulated,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +78,8 @@ pub struct FileFacts {
     pub uses_tokio: bool,
     /// The file is test code by its path (`tests/`, `benches/`, `*_test.rs`).
     pub test_file: bool,
+    /// Names of struct fields of the file typed `CancellationToken`.
+    pub token_fields: HashSet<String>,
 }
 
 pub struct Context<'src> {
@@ -86,6 +91,9 @@ pub struct Context<'src> {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Facts about each enclosing fn, innermost last.
     pub(crate) fns: Vec<FnFlags>,
+    /// One summary per fn walked, for the crate-wide index.
+    pub(crate) summaries: Vec<FnSummary>,
+    pub(crate) deferred: Vec<Deferred>,
     /// Depth of `#[cfg(test)]` modules around the walk.
     pub(crate) test_modules: usize,
     mentions_cache: std::cell::RefCell<Vec<(&'static str, bool)>>,
@@ -93,12 +101,19 @@ pub struct Context<'src> {
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FnFlags {
+    /// Index of the fn's entry in `Context::summaries`.
+    pub summary: usize,
     /// `&mut self` / `mut self` receiver.
     pub self_mut: bool,
     /// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, ...
     pub test: bool,
     /// `#[should_panic]`: misuse that panics is what the test checks.
     pub should_panic: bool,
+    /// Runs on a current-thread tokio runtime: `#[tokio::test]` (default flavour) or
+    /// `#[tokio::main(flavor = "current_thread")]`.
+    pub current_thread: bool,
+    /// Takes `self` in any form.
+    pub has_self: bool,
 }
 
 impl<'src> Context<'src> {
@@ -111,6 +126,8 @@ impl<'src> Context<'src> {
             rule: None,
             diagnostics: Vec::new(),
             fns: Vec::new(),
+            summaries: Vec::new(),
+            deferred: Vec::new(),
             test_modules: 0,
             mentions_cache: Default::default(),
         }
@@ -150,6 +167,16 @@ impl<'src> Context<'src> {
         self.facts.test_file || self.test_modules > 0 || self.fns.iter().any(|f| f.test)
     }
 
+    /// Whether the innermost fn runs on a current-thread tokio runtime by its attribute.
+    pub fn on_current_thread_runtime(&self) -> bool {
+        self.fns.last().is_some_and(|f| f.current_thread)
+    }
+
+    /// Whether the innermost fn takes `self`.
+    pub fn fn_has_self(&self) -> bool {
+        self.fns.last().is_some_and(|f| f.has_self)
+    }
+
     /// Whether the innermost fn is a `#[should_panic]` test.
     pub fn expects_panic(&self) -> bool {
         self.fns.last().is_some_and(|f| f.should_panic)
@@ -166,6 +193,20 @@ impl<'src> Context<'src> {
             }
         }
         None
+    }
+
+    /// The local bindings in scope at byte offset `at` in the current fn, innermost first.
+    pub fn visible_locals(&self, at: usize) -> impl Iterator<Item = &Local> {
+        let end = self
+            .scopes
+            .iter()
+            .rposition(|s| s.fn_barrier || s.module_barrier)
+            .unwrap_or(0);
+        self.scopes[end..]
+            .iter()
+            .rev()
+            .flat_map(|s| s.locals.iter().rev())
+            .filter(move |l| l.visible_at(at))
     }
 
     /// Every path `path` may name here, most likely first: through `use` renames, groups and
@@ -254,6 +295,47 @@ impl<'src> Context<'src> {
         out
     }
 
+    /// The resolved path of the call a method chain starts from, looking through locals:
+    /// `tokio::runtime::Runtime::new` for `rt` after `let rt = Runtime::new().unwrap();`, and
+    /// `std::process::Command::new` for `Command::new("git").arg("log").output()`.
+    /// Only constructor-like roots are resolved (see [`ORIGIN_CTORS`]).
+    pub fn origin(&self, expr: &syn::Expr) -> Option<String> {
+        use syn::Expr;
+        let mut e = expr;
+        loop {
+            e = match e {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Try(t) => &t.expr,
+                Expr::Await(a) => &a.base,
+                Expr::Paren(p) => &p.expr,
+                Expr::Reference(r) => &r.expr,
+                // `Arc::new(Condvar::new())`: the shared value is what matters.
+                Expr::Call(c)
+                    if c.args.len() == 1
+                        && matches!(&*c.func, Expr::Path(p) if p.path.segments.len() == 2
+                            && ["Arc", "Rc", "Box"].iter().any(|w| p.path.segments[0].ident == w)
+                            && p.path.segments[1].ident == "new") =>
+                {
+                    &c.args[0]
+                }
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return None };
+                    let last = &p.path.segments.last()?.ident;
+                    if !ORIGIN_CTORS.iter().any(|c| last == c) {
+                        return None;
+                    }
+                    return self.resolve_path(&p.path).into_iter().next();
+                }
+                Expr::Path(p) => {
+                    let name = p.path.get_ident()?.to_string();
+                    let at = span_range(p.path.segments[0].ident.span()).start;
+                    return self.local(&name, at).and_then(|l| l.origin.clone());
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// A cheap test before [`Context::resolve_path`]: whether `path` can name an item whose own
     /// name is one of `names`, either directly or through a renaming import of a single name
     /// (`use futures::executor::block_on as wait;`). Allocates nothing.
@@ -268,6 +350,11 @@ impl<'src> Context<'src> {
                     last.ident == alias && full.rsplit("::").next().is_some_and(|l| names.contains(&l))
                 })
             })
+    }
+
+    /// What a single name (a type or fn written bare) may name here.
+    pub fn resolve_name(&self, name: &str) -> Vec<String> {
+        self.resolve_segments(name, &[], false, None)
     }
 
     /// The first of `known` that `path` may name here.
@@ -300,6 +387,61 @@ impl<'src> Context<'src> {
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
+
+    /// Reports `diagnostic` once every file is walked, if every crate fn named `callee` has
+    /// what `need` says.
+    pub fn report_if(&mut self, callee: impl Into<String>, need: Need, diagnostic: Diagnostic) {
+        self.deferred.push(Deferred {
+            callee: callee.into(),
+            need,
+            diagnostic,
+        });
+    }
+
+    /// Whether the innermost frame is the body of a sync fn (not async, not insulated).
+    pub fn in_sync_fn_body(&self) -> bool {
+        !self.fns.is_empty() && self.frames.last().is_some_and(|f| f.kind == FrameKind::Sync)
+    }
+
+    /// Records that the sync fn being walked blocks at `range`, so async callers in the crate can
+    /// be told. Only direct calls in the fn's own sync body count.
+    pub fn note_blocking(&mut self, kind: BlockKind, what: impl Into<String>, range: Range<usize>) {
+        if !self.in_sync_fn_body() {
+            return;
+        }
+        let Some(flags) = self.fns.last() else { return };
+        let line = self
+            .source
+            .get(..range.start)
+            .map_or(0, |s| s.matches('\n').count() + 1);
+        let summary = &mut self.summaries[flags.summary];
+        if summary.blocks.len() < 4 {
+            summary.blocks.push(BlockRecord {
+                kind,
+                what: what.into(),
+                range,
+                line,
+            });
+        }
+    }
+
+    /// Whether a call path names a fn of this crate: declared in this file, reached through
+    /// `crate::`/`super::`/`self::`, or a bare name no import explains. Returns its name.
+    pub fn crate_fn_name(&self, path: &syn::Path) -> Option<String> {
+        let written = path.segments.last()?.ident.to_string();
+        let resolved = self.resolve_path(path);
+        let first = resolved.first()?;
+        let crate_path = resolved.iter().find(|r| {
+            ["self::", "crate::", "super::", "Self::"]
+                .iter()
+                .any(|p| r.starts_with(p))
+        });
+        match crate_path {
+            // `use super::audit::record_event as audit_record;` calls `record_event`.
+            Some(p) => p.rsplit("::").next().map(str::to_string),
+            None => (path.segments.len() == 1 && *first == written).then_some(written),
+        }
+    }
 }
 
 fn join_path(head: &str, rest: &[String]) -> String {
@@ -310,6 +452,23 @@ fn join_path(head: &str, rest: &[String]) -> String {
     }
     s
 }
+
+/// Calls whose result [`Context::origin`] tracks: constructors and handle getters.
+pub const ORIGIN_CTORS: &[&str] = &[
+    "new",
+    "current",
+    "try_current",
+    "default",
+    "new_current_thread",
+    "new_multi_thread",
+    "new_multi_thread_alt",
+    "spawn",
+    "stdin",
+    "bind",
+    "connect",
+    "channel",
+    "sync_channel",
+];
 
 pub fn span_range(span: Span) -> Range<usize> {
     span.byte_range()

@@ -1,6 +1,7 @@
 //! Discovery, the per-file pipeline on a rayon pool, and deterministic ordering.
 
-use crate::diagnostic::{LineIndex, Located};
+use crate::diagnostic::{Diagnostic, LineIndex, Located};
+use crate::knowledge::{CrateIndex, Deferred, FnSummary};
 use crate::rule::Rule;
 use crate::walker::Walker;
 use rayon::prelude::*;
@@ -72,35 +73,68 @@ impl<'r> Engine<'r> {
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let pool = worker_pool(self.threads);
-        let mut reports: Vec<FileReport> =
-            pool.install(|| files.par_iter().map(|(path, _)| self.lint_file(path)).collect());
+        let checked: Vec<(PathBuf, Result<Checked, String>)> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|(path, _)| {
+                    let outcome = read_source(path).and_then(|text| check_text(&self.rules, text, is_test_path(path)));
+                    (path.clone(), outcome)
+                })
+                .collect()
+        });
+        let index = CrateIndex::new(
+            checked
+                .iter()
+                .filter_map(|(p, c)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
+        );
+        let mut reports: Vec<FileReport> = pool.install(|| {
+            checked
+                .par_iter()
+                .map(|(path, outcome)| match outcome {
+                    Ok(c) => finish(path, c, &index),
+                    Err(e) => FileReport {
+                        path: path.clone(),
+                        diagnostics: Vec::new(),
+                        source: None,
+                        error: Some(e.clone()),
+                    },
+                })
+                .collect()
+        });
         reports.extend(errors);
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports.dedup_by(|a, b| a.path == b.path && a.error.is_some() == b.error.is_some());
         Report { files: reports }
     }
+}
 
-    fn lint_file(&self, path: &Path) -> FileReport {
-        let mut report = FileReport {
-            path: path.to_path_buf(),
-            diagnostics: Vec::new(),
-            source: None,
-            error: None,
-        };
-        match read_source(path) {
-            Err(e) => report.error = Some(e),
-            Ok(text) => match lint_text(&self.rules, &text, is_test_path(path)) {
-                Err(e) => report.error = Some(e),
-                Ok(diags) => {
-                    report.diagnostics = diags;
-                    if !report.diagnostics.is_empty() {
-                        report.source = Some(strip_bom(&text).to_string());
-                    }
-                }
-            },
-        }
-        report
+/// One file after its walk, before crate-wide findings are settled.
+pub struct Checked {
+    /// The text without a byte-order mark, as offsets count it.
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summaries: Vec<FnSummary>,
+    pub deferred: Vec<Deferred>,
+}
+
+/// Settles a file's deferred findings against the crate, then orders and places them.
+pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex) -> FileReport {
+    let mut diags = checked.diagnostics.clone();
+    diags.extend(checked.deferred.iter().filter_map(|d| index.resolve(d, path)));
+    diags.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
+    diags.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        diagnostics: Vec::new(),
+        source: None,
+        error: None,
+    };
+    if !diags.is_empty() {
+        let lines = LineIndex::new(&checked.text);
+        report.diagnostics = diags.into_iter().map(|d| lines.locate(d)).collect();
+        report.source = Some(checked.text.clone());
     }
+    report
 }
 
 /// The pool every file is checked on: `threads` workers with [`STACK_SIZE`] stacks.
@@ -152,15 +186,22 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn strip_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
+/// Lints one file's text on the current thread, as a crate of its own: diagnostics sorted by
+/// position, or why the text could not be linted. The caller must run this on a thread with a
+/// [`STACK_SIZE`] stack.
+pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec<Located>, String> {
+    let checked = check_text(rules, text.to_string(), test_file)?;
+    let path = Path::new("");
+    let index = CrateIndex::new(std::iter::once((path, checked.summaries.as_slice())));
+    Ok(finish(path, &checked, &index).diagnostics)
 }
 
-/// Lints one file's text on the current thread: diagnostics sorted by position, or why the text
-/// could not be linted. The caller must run this on a thread with a [`STACK_SIZE`] stack.
-pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec<Located>, String> {
-    let text = strip_bom(text);
-    let depth = crate::nesting::estimate_depth(text);
+/// Parses and walks one file. The caller must run this on a thread with a [`STACK_SIZE`] stack.
+pub fn check_text(rules: &[&dyn Rule], mut text: String, test_file: bool) -> Result<Checked, String> {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let depth = crate::nesting::estimate_depth(&text);
     if depth > MAX_NESTING {
         return Err(format!(
             "nesting is too deep to lint safely (about {depth} levels; the limit is {MAX_NESTING})"
@@ -173,7 +214,7 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec
         blanked = format!("{}{}", " ".repeat(end), &text[end..]);
         &blanked
     } else {
-        text
+        &text
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<_, String> {
         let file = syn::parse_file(code).map_err(|e| {
@@ -181,11 +222,11 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec
             format!("could not parse: {e} (line {}, column {})", at.line, at.column + 1)
         })?;
         let cx = Walker::new(rules, code, &file, test_file).run(&file);
-        Ok(cx.diagnostics)
+        Ok((cx.diagnostics, cx.summaries, cx.deferred))
     }));
     // Spans of this file are no longer needed; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    let mut diags = match outcome {
+    let (diagnostics, summaries, deferred) = match outcome {
         Ok(r) => r?,
         Err(panic) => {
             let msg = panic
@@ -196,13 +237,12 @@ pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec
             return Err(format!("internal error while linting this file: {msg}"));
         }
     };
-    diags.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
-    diags.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
-    if diags.is_empty() {
-        return Ok(Vec::new());
-    }
-    let index = LineIndex::new(text);
-    Ok(diags.into_iter().map(|d| index.locate(d)).collect())
+    Ok(Checked {
+        text,
+        diagnostics,
+        summaries,
+        deferred,
+    })
 }
 
 /// Every `.rs` file under `paths` with its size, and an error report for each path that cannot

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod context;
 pub mod diagnostic;
 pub mod engine;
+pub mod knowledge;
 mod nesting;
 pub mod render;
 pub mod rule;

@@ -2,6 +2,7 @@
 //! the bodies of well-known macros, and calls every rule's hooks.
 
 use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
+use crate::knowledge::FnSummary;
 use crate::rule::{FnItem, Rule};
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
@@ -68,7 +69,8 @@ impl<'r, 'src> Walker<'r, 'src> {
                 scope.locals.push(Local {
                     name,
                     mutable: mutable || mutable_ty,
-                    origin: if single { origin.clone() } else { None },
+                    // `let (tx, rx) = mpsc::channel();`: both ends come from the same call.
+                    origin: origin.clone(),
                     type_name: if single { type_name.clone() } else { None },
                     declared,
                 });
@@ -108,10 +110,38 @@ impl<'r, 'src> Walker<'r, 'src> {
                 .is_some_and(|s| s.ident == "test" || s.ident == "rstest" || s.ident == "test_case")
         });
         let should_panic = attrs.iter().any(|a| a.path().is_ident("should_panic"));
+        let name = sig.ident.to_string();
+        let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if returns_future(ty));
+        let summary = FnSummary {
+            returns_result: self.cx.facts.result_fns.contains(&name) || self.cx.facts.result_methods.contains(&name),
+            // `#[tokio::main] async fn` / `#[tokio::test] async fn` are sync fns once expanded.
+            is_async: (sig.asyncness.is_some() || returns_future)
+                && !attrs.iter().any(|a| {
+                    let segs = &a.path().segments;
+                    segs.len() >= 2 && segs.last().is_some_and(|s| s.ident == "main" || s.ident == "test")
+                }),
+            takes_token: sig.inputs.iter().any(
+                |a| matches!(a, syn::FnArg::Typed(pt) if type_info(&pt.ty).0.as_deref() == Some("CancellationToken")),
+            ),
+            name,
+            blocks: Vec::new(),
+        };
+        self.cx.summaries.push(summary);
+        let current_thread = attrs.iter().any(|a| {
+            let segs = &a.path().segments;
+            let tokio = segs.len() == 2 && segs[0].ident == "tokio";
+            let flavor = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+            (tokio && segs[1].ident == "test" && !flavor.contains("multi_thread"))
+                || (tokio && segs[1].ident == "main" && flavor.contains("current_thread"))
+        });
+        let has_self = sig.receiver().is_some();
         self.cx.fns.push(FnFlags {
+            summary: self.cx.summaries.len() - 1,
             self_mut,
             test,
             should_panic,
+            current_thread,
+            has_self,
         });
         self.push_scope(&[], false, true);
         for arg in &sig.inputs {
@@ -147,10 +177,10 @@ impl<'r, 'src> Walker<'r, 'src> {
                         for s in &b.block.stmts[..b.block.stmts.len() - 1] {
                             self.visit_stmt(s);
                         }
-                        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                        self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr_closure(c));
                         self.cx.scopes.pop();
                     } else {
-                        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr_closure(c));
+                        self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr_closure(c));
                     }
                 }
                 _ => self.visit_expr(arg),
@@ -163,7 +193,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         let Some(last) = p.path.segments.last() else {
             return false;
         };
-        if INSULATING.iter().any(|n| last.ident == n) {
+        if is_insulating_name(&last.ident) {
             return true;
         }
         if p.path.segments.len() == 1 {
@@ -231,17 +261,6 @@ impl<'r, 'src> Walker<'r, 'src> {
         }
     }
 }
-
-/// Constructors whose result `Local::origin` remembers.
-const ORIGIN_CTORS: &[&str] = &[
-    "new",
-    "current",
-    "try_current",
-    "default",
-    "new_current_thread",
-    "new_multi_thread",
-    "new_multi_thread_alt",
-];
 
 /// Closures handed to these run on another thread or a blocking pool, not on the executor.
 const INSULATING: &[&str] = &[
@@ -412,7 +431,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 self.visit_expr(diverge);
             }
         }
-        let origin = l.init.as_ref().and_then(|i| self.origin_of(&i.expr));
+        let origin = l.init.as_ref().and_then(|i| self.cx.origin(&i.expr));
         let (pat, ty_name) = match &l.pat {
             Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
             p => (p, None),
@@ -466,7 +485,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
             Expr::MethodCall(m) => {
                 self.visit_expr(&m.receiver);
-                let insulating = INSULATING.iter().any(|n| m.method == n);
+                let insulating = is_insulating_name(&m.method);
                 self.visit_args(insulating, m.args.iter());
             }
             _ => visit::visit_expr(self, e),
@@ -486,12 +505,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     // A `static` or `const` initialiser runs at most once, outside any async frame.
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
         let start = span_range(s.ident.span());
-        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr(&s.expr));
+        self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr(&s.expr));
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
         let start = span_range(c.ident.span());
-        self.with_frame(FrameKind::Sync, start, |w| w.visit_expr(&c.expr));
+        self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr(&c.expr));
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
@@ -505,35 +524,13 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 }
 
-impl Walker<'_, '_> {
-    /// The resolved path of the call an initialiser's method chain starts from.
-    fn origin_of(&self, expr: &Expr) -> Option<String> {
-        let mut e = expr;
-        loop {
-            e = match e {
-                Expr::MethodCall(m) => &m.receiver,
-                Expr::Try(t) => &t.expr,
-                Expr::Await(a) => &a.base,
-                Expr::Paren(p) => &p.expr,
-                Expr::Reference(r) => &r.expr,
-                Expr::Call(c) => {
-                    let Expr::Path(p) = &*c.func else { return None };
-                    // Only constructors are worth remembering (`Runtime::new`, `Handle::current`).
-                    let last = &p.path.segments.last()?.ident;
-                    if !ORIGIN_CTORS.iter().any(|c| last == c) {
-                        return None;
-                    }
-                    return self.cx.resolve_path(&p.path).into_iter().next();
-                }
-                Expr::Path(p) => {
-                    let name = p.path.get_ident()?.to_string();
-                    let at = span_range(p.path.segments[0].ident.span()).start;
-                    return self.cx.local(&name, at).and_then(|l| l.origin.clone());
-                }
-                _ => return None,
-            }
-        }
+/// `spawn_blocking`, `block_in_place`, ... and a crate's own wrappers named like them
+/// (`run_blocking`, tokio's `asyncify`).
+fn is_insulating_name(name: &proc_macro2::Ident) -> bool {
+    if INSULATING.iter().any(|n| name == n) || name == "asyncify" {
+        return true;
     }
+    name.to_string().contains("blocking")
 }
 
 /// A sync closure argument, possibly in parentheses or as the tail of a block.
@@ -745,6 +742,7 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         /// (name, is a method, the last segment of its return type or future output)
         returns: Vec<(String, bool, String)>,
         async_fns: HashSet<String>,
+        token_fields: HashSet<String>,
         in_impl: usize,
     }
     impl<'ast> Visit<'ast> for Collect {
@@ -757,6 +755,13 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
             }
             if sig.asyncness.is_some() {
                 self.async_fns.insert(name);
+            }
+        }
+        fn visit_field(&mut self, f: &'ast syn::Field) {
+            if let (Some(name), (Some(ty), _)) = (&f.ident, type_info(&f.ty))
+                && ty == "CancellationToken"
+            {
+                self.token_fields.insert(name.to_string());
             }
         }
         fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
@@ -791,6 +796,7 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
     let mut facts = FileFacts {
         uses_tokio: source.contains("tokio"),
         async_fns: c.async_fns,
+        token_fields: c.token_fields,
         ..FileFacts::default()
     };
     for (name, method, ret) in c.returns {
@@ -803,6 +809,21 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         }
     }
     facts
+}
+
+/// `impl Future<..>`, `BoxFuture<..>`, `Pin<Box<dyn Future<..>>>`.
+fn returns_future(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::ImplTrait(it) => it.bounds.iter().any(|b| {
+            matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+        }),
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            s.ident == "BoxFuture"
+                || s.ident == "LocalBoxFuture"
+                || (s.ident == "Pin" && quote::ToTokens::to_token_stream(&s.arguments).to_string().contains("Future"))
+        }),
+        _ => false,
+    }
 }
 
 /// The last path segment of a type, or of the `Output` of an `impl Future<Output = ..>`.

@@ -323,3 +323,87 @@ fn sequential_awaits_stay_quiet_in_test_files() {
         .collect();
     assert_eq!(paths, vec!["src/lib.rs"]);
 }
+
+/// Crate-wide knowledge: facts about fns in one file drive findings in another.
+#[test]
+fn crate_wide_knowledge_crosses_files() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "src/store.rs",
+        r#"use tokio_util::sync::CancellationToken;
+pub fn load_config(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+pub fn fetch_sync(h: &tokio::runtime::Handle) -> u32 {
+    h.block_on(fetch())
+}
+pub async fn sync_orders(db: Db) -> anyhow::Result<()> {
+    db.push().await
+}
+pub async fn flush(db: &Db) {
+    db.flush().await;
+}
+pub async fn reindex(db: &Db, token: CancellationToken) {
+    db.reindex(token).await;
+}
+pub fn pure(x: u32) -> u32 {
+    x + 1
+}
+"#,
+    );
+    write(
+        t.path(),
+        "src/app.rs",
+        r#"use crate::store::*;
+use tokio_util::sync::CancellationToken;
+pub async fn start(db: Db, h: tokio::runtime::Handle, token: CancellationToken) {
+    let cfg = load_config("app.toml");
+    let n = fetch_sync(&h);
+    tokio::spawn(sync_orders(db.clone()));
+    flush(&db);
+    reindex(&db, token.child_token()).await;
+    let m = pure(n);
+    token.cancelled().await;
+}
+pub async fn rebuild(db: Db, token: CancellationToken) {
+    reindex(&db).await;
+    token.cancelled().await;
+}
+"#,
+    );
+    let (code, doc) = json(t.path(), &["src"]);
+    assert_eq!(code, 1);
+    let mut got: Vec<(String, u64, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64, String)> = [
+        (4, "blocking_call_in_async"),
+        (5, "block_on_in_async"),
+        (6, "fire_and_forget_spawn"),
+        (7, "unawaited_future"),
+        (13, "dropped_cancellation_token"),
+    ]
+    .into_iter()
+    .map(|(l, r)| ("src/app.rs".to_string(), l, r.to_string()))
+    .collect();
+    assert_eq!(got, want, "{doc}");
+    let msg = doc["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("std::fs::read_to_string") && msg.contains("src/store.rs:3"),
+        "{msg}"
+    );
+    // Linted alone, app.rs knows nothing about store.rs.
+    let (code, _) = json(t.path(), &["src/app.rs"]);
+    assert_eq!(code, 0);
+}

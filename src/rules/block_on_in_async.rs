@@ -1,7 +1,9 @@
 //! `block_on_in_async`: a blocking executor entry point, or a new runtime, in async code.
 
 use crate::context::Context;
+use crate::knowledge::BlockKind;
 use crate::rule::{Rule, RuleMeta, Severity};
+use crate::rules::blocking_call_in_async::defer_crate_call;
 use syn::Expr;
 
 pub struct BlockOnInAsync;
@@ -62,14 +64,32 @@ impl Rule for BlockOnInAsync {
     }
 
     fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+        let in_async = cx.in_async().is_some();
         // A `#[should_panic]` test that blocks inside async code checks exactly that panic.
-        if cx.in_async().is_none() || cx.expects_panic() {
+        if cx.expects_panic() || (!in_async && !cx.in_sync_fn_body()) {
             return;
         }
+        // In async code this is a finding; in a sync fn it makes the fn a blocking one for its
+        // async callers elsewhere in the crate.
+        let blocks = |cx: &mut Context, range: std::ops::Range<usize>, what: String, label: &str| {
+            if in_async {
+                let d = cx
+                    .diagnostic(range, format!("{what} blocks the executor thread inside async code"))
+                    .with_primary_label(label)
+                    .with_async_frame(cx)
+                    .with_help(HELP_AWAIT);
+                cx.report(d);
+            } else {
+                cx.note_blocking(BlockKind::Executor, what, range);
+            }
+        };
         match expr {
             Expr::Call(call) => {
                 let Expr::Path(func) = &*call.func else { return };
                 if !cx.may_name(&func.path, NAMES) {
+                    if in_async {
+                        defer_crate_call(expr, cx, BlockKind::Executor, &META);
+                    }
                     return;
                 }
                 // Resolve: `use futures::executor::block_on as wait;` makes `wait(f)` block.
@@ -77,16 +97,13 @@ impl Rule for BlockOnInAsync {
                 let find =
                     |known: &[&'static str]| candidates.iter().find_map(|c| known.iter().copied().find(|k| k == c));
                 if let Some(known) = find(BLOCK_ON_FNS) {
-                    let d = cx
-                        .diagnostic(
-                            cx.range(expr),
-                            format!("`{known}` blocks the executor thread inside async code"),
-                        )
-                        .with_primary_label("blocks until the future completes")
-                        .with_async_frame(cx)
-                        .with_help(HELP_AWAIT);
-                    cx.report(d);
-                } else if let Some(known) = find(RUNTIME_CTORS) {
+                    blocks(
+                        cx,
+                        cx.range(expr),
+                        format!("`{known}`"),
+                        "blocks until the future completes",
+                    );
+                } else if let Some(known) = find(RUNTIME_CTORS).filter(|_| in_async) {
                     let d = cx
                         .diagnostic(cx.range(expr), "a tokio runtime is created inside async code")
                         .with_primary_label(format!("`{known}` called here"))
@@ -96,6 +113,8 @@ impl Rule for BlockOnInAsync {
                              blocking on or dropping a runtime inside async code panics",
                         );
                     cx.report(d);
+                } else if in_async {
+                    defer_crate_call(expr, cx, BlockKind::Executor, &META);
                 }
             }
             Expr::MethodCall(m) => {
@@ -105,35 +124,27 @@ impl Rule for BlockOnInAsync {
                         && p.path.segments.last().is_some_and(|s| s.ident == "block_on")
                         && let Some(known) = cx.path_matches(&p.path, BLOCK_ON_FNS)
                     {
-                        let d = cx
-                            .diagnostic(
-                                cx.range(arg),
-                                format!("`{known}` blocks the executor thread inside async code"),
-                            )
-                            .with_primary_label("called on each item, blocking until it completes")
-                            .with_async_frame(cx)
-                            .with_help(HELP_AWAIT);
-                        cx.report(d);
+                        blocks(
+                            cx,
+                            cx.range(arg),
+                            format!("`{known}`"),
+                            "called on each item, blocking until it completes",
+                        );
                     }
                 }
-                let method = m.method.to_string();
-                let blocking = match method.as_str() {
-                    "block_on" => true,
-                    "run_until" | "run_until_stalled" | "run" => is_local_pool(&m.receiver, cx),
-                    _ => false,
-                };
-                if !blocking {
-                    return;
-                }
-                let d = cx
-                    .diagnostic(
+                let blocking = m.method == "block_on"
+                    || (["run_until", "run_until_stalled", "run"].iter().any(|n| m.method == n)
+                        && is_local_pool(&m.receiver, cx));
+                if blocking {
+                    blocks(
+                        cx,
                         cx.range(expr),
-                        format!("`.{method}()` blocks the executor thread inside async code"),
-                    )
-                    .with_primary_label("blocks until the future completes")
-                    .with_async_frame(cx)
-                    .with_help(HELP_AWAIT);
-                cx.report(d);
+                        format!("`.{}()`", m.method),
+                        "blocks until the future completes",
+                    );
+                } else if in_async {
+                    defer_crate_call(expr, cx, BlockKind::Executor, &META);
+                }
             }
             _ => {}
         }

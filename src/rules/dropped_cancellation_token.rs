@@ -1,6 +1,7 @@
 //! `dropped_cancellation_token`: cancellation that is dropped, ignored or never passed on.
 
 use crate::context::Context;
+use crate::knowledge::Need;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
 use crate::rules::helpers::{callee_range, mentions, mentions_any, unparen};
 use quote::ToTokens;
@@ -98,15 +99,15 @@ impl Rule for DroppedCancellationToken {
                 cx.report(d);
             }
         }
-        untokened_spawns(
-            item,
-            params
-                .into_iter()
-                .map(|p| p.0)
-                .filter(|n| !n.starts_with('_'))
-                .collect(),
-            cx,
-        );
+        let held: Vec<String> = params
+            .into_iter()
+            .map(|p| p.0)
+            .filter(|n| !n.starts_with('_'))
+            .collect();
+        if !held.is_empty() {
+            calls_without_token(item, &held, cx);
+        }
+        untokened_spawns(item, held, cx);
     }
 }
 
@@ -167,6 +168,66 @@ fn is_placeholder(block: &syn::Block) -> bool {
             .is_some_and(|s| s.ident == "todo" || s.ident == "unimplemented"),
         _ => false,
     }
+}
+
+/// Part (b) for calls: the fn holds a token and calls a crate fn that takes one, passing no
+/// token at all. Settled once the crate is known.
+fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
+    struct Calls<'c, 's> {
+        cx: &'c Context<'s>,
+        found: Vec<(String, std::ops::Range<usize>)>,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_, '_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func
+                && let Some(name) = self.cx.crate_fn_name(&p.path)
+                && !c.args.iter().any(passes_a_token)
+            {
+                self.found.push((name, self.cx.range(c)));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut calls = Calls {
+        cx: &*cx,
+        found: Vec::new(),
+    };
+    calls.visit_block(item.block);
+    let token = &held[0];
+    for (name, range) in calls.found {
+        let d = cx
+            .diagnostic(
+                range,
+                format!("`{name}` takes a cancellation token, but `{token}` is not passed to it"),
+            )
+            .with_primary_label("called without this fn's token")
+            .with_help(format!(
+                "pass `{token}.child_token()` so cancelling this fn also cancels `{name}`"
+            ));
+        cx.report_if(name, Need::TakesToken, d);
+    }
+}
+
+/// An argument that carries some token: named like one, or built as one.
+fn passes_a_token(arg: &Expr) -> bool {
+    let mut found = false;
+    let tokens = arg.to_token_stream();
+    let mut stack = vec![tokens.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(proc_macro2::TokenTree::Ident(i)) => {
+                let s = i.to_string().to_ascii_lowercase();
+                found |= s.contains("token") || s.contains("cancel") || s.contains("shutdown") || s == "ct";
+            }
+            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(_) => {}
+        }
+    }
+    found
 }
 
 /// Part (d): a long-running spawned task that never receives the token the fn holds and uses.

@@ -1,6 +1,7 @@
 //! `fire_and_forget_spawn`: a spawned task whose outcome nobody can see.
 
 use crate::context::Context;
+use crate::knowledge::Need;
 use crate::rule::{Rule, RuleMeta, Severity};
 use crate::rules::helpers::{callee_range, receiver_root, unparen};
 use syn::visit::Visit;
@@ -130,21 +131,42 @@ fn check_discarded(call: &Expr, cx: &mut Context) {
             cx.report(d);
         }
         Spawn::Detaching => {
-            let Some(why) = loses_result(spawned, cx) else { return };
-            let d = cx
-                .diagnostic(
-                    callee_range(call),
-                    "spawned task's `Result` is dropped, so its errors and panics go unseen",
-                )
-                .with_primary_label("`JoinHandle` discarded here")
-                .with_label(cx.range(spawned), why)
-                .with_help(
-                    "keep the `JoinHandle` and `.await` it (or spawn on a `JoinSet` / `TaskTracker`), \
-                     or handle the error inside the task: `if let Err(e) = work().await { tracing::error!(%e) }`",
-                );
+            let Some(why) = loses_result(spawned, cx) else {
+                defer_crate_result(call, spawned, cx);
+                return;
+            };
+            let d = lost_result(call, spawned, why, cx);
             cx.report(d);
         }
     }
+}
+
+/// `tokio::spawn(sync_orders(db));` where `sync_orders` is declared in another file of the crate:
+/// reported once the crate is known, if every fn of that name returns a `Result`.
+fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
+    let Expr::Call(c) = unparen(spawned) else { return };
+    let Expr::Path(p) = &*c.func else { return };
+    let Some(name) = cx.crate_fn_name(&p.path) else { return };
+    // Fns of this file were already judged by their signatures.
+    let facts = cx.facts();
+    if facts.async_fns.contains(&name) || facts.result_fns.contains(&name) {
+        return;
+    }
+    let d = lost_result(call, spawned, format!("`{name}` returns a `Result`"), cx);
+    cx.report_if(name, Need::ReturnsResult, d);
+}
+
+fn lost_result(call: &Expr, spawned: &Expr, why: impl Into<String>, cx: &Context) -> crate::diagnostic::Diagnostic {
+    cx.diagnostic(
+        callee_range(call),
+        "spawned task's `Result` is dropped, so its errors and panics go unseen",
+    )
+    .with_primary_label("`JoinHandle` discarded here")
+    .with_label(cx.range(spawned), why)
+    .with_help(
+        "keep the `JoinHandle` and `.await` it (or spawn on a `JoinSet` / `TaskTracker`), \
+             or handle the error inside the task: `if let Err(e) = work().await { tracing::error!(%e) }`",
+    )
 }
 
 fn receiver_kind(receiver: &Expr, cx: &Context) -> Option<Spawn> {

@@ -1,0 +1,103 @@
+//! Crate-wide knowledge: what each fn of the run is (async, returns a `Result`, takes a
+//! cancellation token, blocks), gathered during the one walk of each file, and the findings
+//! that need it, which wait until every file has been walked.
+//!
+//! Names are matched by the fn's own name, not its full path: a fact holds only when every fn of
+//! the run with that name agrees, so a name shared by unrelated fns stays quiet.
+
+use crate::diagnostic::{Diagnostic, Label};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+/// What makes a sync fn block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    /// Drives a future to completion (`block_on`, a new runtime).
+    Executor,
+    /// A blocking call (`std::fs`, `thread::sleep`, sync clients, ...).
+    Call,
+}
+
+#[derive(Clone, Debug)]
+pub struct BlockRecord {
+    pub kind: BlockKind,
+    /// What is called, e.g. "`std::fs::read_to_string`".
+    pub what: String,
+    pub range: Range<usize>,
+    pub line: usize,
+}
+
+/// One fn of a file, as the rest of the crate sees it.
+#[derive(Clone, Debug, Default)]
+pub struct FnSummary {
+    pub name: String,
+    pub is_async: bool,
+    pub returns_result: bool,
+    pub takes_token: bool,
+    /// Blocking calls made directly in the body of a sync fn (not in insulated closures).
+    pub blocks: Vec<BlockRecord>,
+}
+
+/// What a deferred finding needs to be true of every crate fn named `callee`.
+#[derive(Clone, Debug)]
+pub enum Need {
+    Blocks(BlockKind),
+    IsAsync,
+    ReturnsResult,
+    TakesToken,
+}
+
+#[derive(Clone, Debug)]
+pub struct Deferred {
+    pub callee: String,
+    pub need: Need,
+    pub diagnostic: Diagnostic,
+}
+
+/// Every fn of the run by name.
+#[derive(Default)]
+pub struct CrateIndex<'a> {
+    fns: HashMap<&'a str, Vec<(&'a Path, &'a FnSummary)>>,
+}
+
+impl<'a> CrateIndex<'a> {
+    pub fn new(files: impl Iterator<Item = (&'a Path, &'a [FnSummary])>) -> Self {
+        let mut fns: HashMap<&str, Vec<_>> = HashMap::new();
+        for (path, summaries) in files {
+            for s in summaries {
+                fns.entry(s.name.as_str()).or_default().push((path, s));
+            }
+        }
+        CrateIndex { fns }
+    }
+
+    /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
+    pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
+        let all = self.fns.get(d.callee.as_str())?;
+        let mut diag = d.diagnostic.clone();
+        let holds = match &d.need {
+            Need::IsAsync => all.iter().all(|(_, f)| f.is_async),
+            Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result),
+            Need::TakesToken => all.iter().all(|(_, f)| f.takes_token),
+            Need::Blocks(kind) => {
+                let mut first = None;
+                for (path, f) in all {
+                    let record = f.blocks.iter().find(|b| b.kind == *kind).filter(|_| !f.is_async)?;
+                    first.get_or_insert((*path, record));
+                }
+                let (path, record) = first?;
+                let at = format!("{}:{}", path.display(), record.line);
+                if path == here {
+                    diag.labels.push(Label {
+                        range: record.range.clone(),
+                        message: format!("`{}` blocks here", d.callee),
+                    });
+                }
+                diag.message = format!("`{}` blocks the executor: it calls {} ({at})", d.callee, record.what);
+                true
+            }
+        };
+        holds.then_some(diag)
+    }
+}

@@ -1,0 +1,437 @@
+//! `blocking_call_in_async`: a call that blocks the thread, made on an executor thread.
+
+use crate::context::Context;
+use crate::knowledge::{BlockKind, Need};
+use crate::rule::{Rule, RuleMeta, Severity};
+use crate::rules::helpers::unparen;
+use syn::Expr;
+
+pub struct BlockingCallInAsync;
+
+static META: RuleMeta = RuleMeta {
+    name: "blocking_call_in_async",
+    default_severity: Severity::Warning,
+    summary: "blocking call (std I/O, sleep, sync client, tokio blocking bridge) inside async code",
+    docs: include_str!("../../rules/blocking_call_in_async.md"),
+};
+
+/// How a table entry is recognised.
+enum Match {
+    /// A call of this path (`std::thread::sleep`); a trailing `::*` matches every fn below it.
+    Fn(&'static str),
+    /// A method call on a value made by the call `origin` (`Command::new(..)...output()`).
+    Method {
+        method: &'static [&'static str],
+        origin: &'static [&'static str],
+    },
+    /// A method with this name on any receiver (the name alone is specific enough).
+    AnyReceiver(&'static str),
+}
+
+struct Blocking {
+    what: Match,
+    /// Also reported in test code. File, network and process setup in tests is routine and
+    /// harmless; sleeping or waiting on a channel there stalls the test's runtime all the same.
+    in_tests: bool,
+    /// The async replacement, if there is one.
+    use_instead: &'static str,
+    severity: Severity,
+}
+
+const W: Severity = Severity::Warning;
+const E: Severity = Severity::Error;
+const FS_HELP: &str =
+    "use `tokio::fs` (`tokio::fs::read(path).await`) or move the work into `tokio::task::spawn_blocking`";
+const BLOCKING_POOL: &str = "move the work into `tokio::task::spawn_blocking`";
+const BRIDGE: &str = "use the async method (`.lock().await`, `.recv().await`, `.send(v).await`, `.acquire().await`); the `blocking_*` bridges panic inside a runtime";
+
+macro_rules! fs_fns {
+    ($($name:literal),*) => { [$(Blocking { in_tests: false, what: Match::Fn(concat!("std::fs::", $name)), use_instead: FS_HELP, severity: W }),*] };
+}
+
+/// Every blocking call the rule knows, in one table.
+static TABLE: &[&[Blocking]] = &[
+    &[
+        Blocking {
+            in_tests: true,
+            what: Match::Fn("std::thread::sleep"),
+            use_instead: "use `tokio::time::sleep(duration).await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::Fn("std::thread::park"),
+            use_instead: BLOCKING_POOL,
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::Fn("std::thread::park_timeout"),
+            use_instead: BLOCKING_POOL,
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::Method {
+                method: &["join"],
+                origin: &["std::thread::spawn", "std::thread::Builder::new"],
+            },
+            use_instead: "use `tokio::task::spawn_blocking(..).await` instead of a thread, or join it inside `spawn_blocking`",
+            severity: W,
+        },
+    ],
+    &fs_fns!(
+        "read",
+        "read_to_string",
+        "read_dir",
+        "write",
+        "copy",
+        "create_dir",
+        "create_dir_all",
+        "metadata",
+        "symlink_metadata",
+        "remove_file",
+        "remove_dir",
+        "remove_dir_all",
+        "rename",
+        "canonicalize",
+        "hard_link",
+        "read_link",
+        "set_permissions",
+        "File::open",
+        "File::create",
+        "File::create_new"
+    ),
+    &[
+        Blocking {
+            in_tests: false,
+            what: Match::Method {
+                method: &["open"],
+                origin: &["std::fs::OpenOptions::new"],
+            },
+            use_instead: "use `tokio::fs::OpenOptions`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Method {
+                method: &["read_line", "lines", "read_to_string", "read_to_end"],
+                origin: &["std::io::stdin"],
+            },
+            use_instead: "read from `tokio::io::stdin()` with `tokio::io::AsyncBufReadExt`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("std::net::TcpStream::connect"),
+            use_instead: "use `tokio::net::TcpStream::connect(addr).await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("std::net::TcpStream::connect_timeout"),
+            use_instead: "use `tokio::net::TcpStream::connect` with `tokio::time::timeout`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("std::net::TcpListener::bind"),
+            use_instead: "use `tokio::net::TcpListener::bind(addr).await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("std::net::UdpSocket::bind"),
+            use_instead: "use `tokio::net::UdpSocket::bind(addr).await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Method {
+                method: &["accept", "incoming"],
+                origin: &["std::net::TcpListener::bind"],
+            },
+            use_instead: "use `tokio::net::TcpListener`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::AnyReceiver("to_socket_addrs"),
+            use_instead: "use `tokio::net::lookup_host(addr).await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Method {
+                method: &["output", "status", "wait", "wait_with_output"],
+                origin: &["std::process::Command::new"],
+            },
+            use_instead: "use `tokio::process::Command` and `.await` its `output()`/`status()`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::Method {
+                method: &["recv", "recv_timeout"],
+                origin: &["std::sync::mpsc::channel", "std::sync::mpsc::sync_channel"],
+            },
+            use_instead: "use `tokio::sync::mpsc` and `.recv().await`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::Method {
+                method: &["wait", "wait_while", "wait_timeout", "wait_timeout_while"],
+                origin: &["std::sync::Condvar::new", "std::sync::Barrier::new"],
+            },
+            use_instead: "use `tokio::sync::Notify` or `tokio::sync::Barrier`",
+            severity: W,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_lock"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_lock_owned"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_read"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_write"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_recv"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_recv_many"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_send"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_acquire"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: true,
+            what: Match::AnyReceiver("blocking_acquire_many"),
+            use_instead: BRIDGE,
+            severity: E,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("reqwest::blocking::*"),
+            use_instead: "use the async `reqwest::Client` and `.await` it",
+            severity: W,
+        },
+        Blocking {
+            in_tests: false,
+            what: Match::Fn("ureq::*"),
+            use_instead: "use an async HTTP client (`reqwest::Client`) or `spawn_blocking`",
+            severity: W,
+        },
+    ],
+];
+
+/// The tokio `blocking_*` bridge methods, for rules that care about them on their own.
+pub const TOKIO_BRIDGES: &[&str] = &[
+    "blocking_lock",
+    "blocking_lock_owned",
+    "blocking_read",
+    "blocking_write",
+    "blocking_recv",
+    "blocking_recv_many",
+    "blocking_send",
+    "blocking_acquire",
+    "blocking_acquire_many",
+];
+
+fn entries() -> impl Iterator<Item = &'static Blocking> {
+    TABLE.iter().flat_map(|group| group.iter())
+}
+
+/// The own names of the table's fns (`sleep`, `read`, `connect`, ...).
+fn fn_names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut v: Vec<&str> = entries()
+            .filter_map(|b| match b.what {
+                Match::Fn(p) if !p.ends_with("::*") => p.rsplit("::").next(),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
+/// The table entry a call matches, with the name to show.
+fn lookup(expr: &Expr, cx: &Context) -> Option<(&'static Blocking, String)> {
+    match expr {
+        Expr::Call(c) => {
+            let Expr::Path(func) = &*c.func else { return None };
+            let last = func.path.segments.last()?;
+            // Cheap filters before resolving: the fn's own name (or a renaming import of it), or a
+            // whole crate of blocking fns named in the file.
+            let _ = last;
+            let whole_crate = entries().any(|b| match b.what {
+                Match::Fn(p) => p.strip_suffix("::*").is_some_and(|c| cx.file_mentions(c)),
+                _ => false,
+            });
+            if !whole_crate && !cx.may_name(&func.path, fn_names()) {
+                return None;
+            }
+            let candidates = cx.resolve_path(&func.path);
+            entries().find_map(|b| {
+                let Match::Fn(p) = b.what else { return None };
+                let hit = candidates.iter().find(|c| match p.strip_suffix("::*") {
+                    Some(prefix) => c.starts_with(prefix) && c.len() > prefix.len(),
+                    None => *c == p,
+                })?;
+                Some((b, format!("`{hit}`")))
+            })
+        }
+        Expr::MethodCall(m) => entries().find_map(|b| match b.what {
+            Match::AnyReceiver(name) if m.method == name => Some((b, format!("`.{name}()`"))),
+            Match::Method { method, origin } if method.iter().any(|n| m.method == n) => {
+                let o = cx.origin(&m.receiver)?;
+                origin
+                    .contains(&o.as_str())
+                    .then(|| (b, format!("`{o}(..)...{}()`", m.method)))
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+impl Rule for BlockingCallInAsync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+        let in_async = cx.in_async().is_some();
+        if !in_async && !cx.in_sync_fn_body() {
+            return;
+        }
+        if let Some((entry, shown)) = lookup(expr, cx) {
+            if in_async && !entry.in_tests && cx.in_test() {
+                return;
+            }
+            if in_async {
+                let d = cx
+                    .diagnostic(
+                        cx.range(expr),
+                        format!("{shown} blocks the executor thread inside async code"),
+                    )
+                    .with_severity(entry.severity)
+                    .with_primary_label("blocks the thread")
+                    .with_async_frame(cx)
+                    .with_help(entry.use_instead);
+                cx.report(d);
+            } else {
+                cx.note_blocking(BlockKind::Call, shown, cx.range(expr));
+            }
+            return;
+        }
+        // Test helpers that set up files or sockets are routine in tests.
+        if in_async && !cx.in_test() {
+            defer_crate_call(expr, cx, BlockKind::Call, &META);
+        }
+    }
+}
+
+/// In async code, a call of a sync fn of the crate that blocks is reported at the call once the
+/// whole crate is known ("async all the way down").
+pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind, meta: &RuleMeta) {
+    let name = match expr {
+        Expr::Call(c) => {
+            let Expr::Path(p) = unparen(&c.func) else { return };
+            let segs = &p.path.segments;
+            let relative = ["crate", "super", "self", "Self"].iter().any(|k| segs[0].ident == k);
+            // A fn (`load(..)`, `crate::cfg::load(..)`) or an associated fn of a type declared
+            // in this file (`Config::load(..)`).
+            if segs.len() == 1
+                || relative
+                || (segs.len() == 2
+                    && cx.resolve_path(&p.path)[..]
+                        .first()
+                        .is_some_and(|r| r.starts_with("self::")))
+            {
+                match cx.crate_fn_name(&p.path) {
+                    Some(n) => n,
+                    None => return,
+                }
+            } else {
+                return;
+            }
+        }
+        Expr::MethodCall(m) if matches!(unparen(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) => {
+            m.method.to_string()
+        }
+        _ => return,
+    };
+    if cx.facts().async_fns.contains(&name) {
+        return;
+    }
+    let what = match kind {
+        BlockKind::Call => "blocks the executor thread",
+        BlockKind::Executor => "blocks on a future",
+    };
+    let d = crate::diagnostic::Diagnostic::new(
+        meta.name,
+        meta.default_severity,
+        format!("`{name}` {what}"),
+        cx.range(expr),
+    )
+    .with_primary_label("a sync fn of this crate that blocks, called from async code")
+    .with_async_frame(cx)
+    .with_help(format!(
+        "make `{name}` async, or call it inside `tokio::task::spawn_blocking(move || {name}(..))`"
+    ));
+    cx.report_if(name, Need::Blocks(kind), d);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::rule_lines;
+
+    #[test]
+    fn std_io_fires_tokio_io_does_not() {
+        let src = r#"
+use std::fs as stdfs;
+use tokio::fs;
+async fn a(p: &str) { stdfs::read(p); }
+async fn b(p: &str) { fs::read(p).await; }
+fn load(p: &str) -> String { std::fs::read_to_string(p).unwrap() }
+async fn c(p: &str) { let s = load(p); }
+async fn d(m: &tokio::sync::Mutex<u8>) { m.blocking_lock(); }
+"#;
+        assert_eq!(rule_lines(src, "blocking_call_in_async"), vec![4, 7, 8]);
+    }
+}

@@ -1,0 +1,65 @@
+//! `unawaited_future`: an async fn of the crate called and its future dropped.
+
+use crate::context::Context;
+use crate::knowledge::Need;
+use crate::rule::{Rule, RuleMeta, Severity};
+use crate::rules::helpers::unparen;
+use syn::{Expr, Pat, Stmt};
+
+pub struct UnawaitedFuture;
+
+static META: RuleMeta = RuleMeta {
+    name: "unawaited_future",
+    default_severity: Severity::Warning,
+    summary: "an async fn of the crate is called and its future dropped, so nothing runs",
+    docs: include_str!("../../rules/unawaited_future.md"),
+};
+
+impl Rule for UnawaitedFuture {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_block(&self, block: &syn::Block, cx: &mut Context) {
+        for stmt in &block.stmts {
+            let dropped = match stmt {
+                Stmt::Expr(e, Some(_)) => match unparen(e) {
+                    Expr::Assign(a) if matches!(&*a.left, Expr::Infer(_)) => &*a.right,
+                    e => e,
+                },
+                Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => match &l.init {
+                    Some(init) => &*init.expr,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let name = match unparen(dropped) {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) => cx.crate_fn_name(&p.path).or_else(|| {
+                        // `Type::method(..)` of a type declared in this file
+                        let resolved = cx.resolve_path(&p.path);
+                        (p.path.segments.len() == 2 && resolved.first().is_some_and(|r| r.starts_with("self::")))
+                            .then(|| p.path.segments[1].ident.to_string())
+                    }),
+                    _ => None,
+                },
+                Expr::MethodCall(m) if matches!(unparen(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) => {
+                    Some(m.method.to_string())
+                }
+                _ => None,
+            };
+            let Some(name) = name else { continue };
+            let d = cx
+                .diagnostic(
+                    cx.range(dropped),
+                    format!("the future returned by `{name}` is dropped without being awaited"),
+                )
+                .with_primary_label("nothing in this async fn runs")
+                .with_help(format!(
+                    "add `.await`, or run it in the background with `tokio::spawn({}(..))`",
+                    name
+                ));
+            cx.report_if(name, Need::IsAsync, d);
+        }
+    }
+}
