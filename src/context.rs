@@ -78,8 +78,8 @@ pub struct FileFacts {
     pub uses_tokio: bool,
     /// The file is test code by its path (`tests/`, `benches/`, `*_test.rs`).
     pub test_file: bool,
-    /// Names of struct fields of the file typed `CancellationToken`.
-    pub token_fields: HashSet<String>,
+    /// `(struct, field)` for struct fields of the file that hold a `CancellationToken`.
+    pub token_fields: HashSet<(String, String)>,
 }
 
 pub struct Context<'src> {
@@ -94,6 +94,7 @@ pub struct Context<'src> {
     /// One summary per fn walked, for the crate-wide index.
     pub(crate) summaries: Vec<FnSummary>,
     pub(crate) deferred: Vec<Deferred>,
+    pub(crate) impl_types: Vec<String>,
     /// Depth of `#[cfg(test)]` modules around the walk.
     pub(crate) test_modules: usize,
     mentions_cache: std::cell::RefCell<Vec<(&'static str, bool)>>,
@@ -128,6 +129,7 @@ impl<'src> Context<'src> {
             fns: Vec::new(),
             summaries: Vec::new(),
             deferred: Vec::new(),
+            impl_types: Vec::new(),
             test_modules: 0,
             mentions_cache: Default::default(),
         }
@@ -170,6 +172,11 @@ impl<'src> Context<'src> {
     /// Whether the innermost fn runs on a current-thread tokio runtime by its attribute.
     pub fn on_current_thread_runtime(&self) -> bool {
         self.fns.last().is_some_and(|f| f.current_thread)
+    }
+
+    /// The type of the innermost `impl` block (`Worker` in `impl Worker` or `impl Job for Worker`).
+    pub fn impl_type(&self) -> Option<&str> {
+        self.impl_types.last().map(String::as_str)
     }
 
     /// Whether the innermost fn takes `self`.
@@ -250,7 +257,16 @@ impl<'src> Context<'src> {
                 "self" => module_of(scope_index)? + 1,
                 _ => return None,
             };
-            (depth < 8).then(|| self.resolve_in(target, next, more, None, depth + 1))
+            if depth >= 8 {
+                return None;
+            }
+            let found = self.resolve_in(target, next, more, None, depth + 1);
+            // Not declared in this file (the module is another file): keep the crate path.
+            if found.first().is_some_and(|f| *f == join_path(next, more)) {
+                let head = if head == "self" { "crate" } else { head };
+                return Some(vec![join_path(head, tail)]);
+            }
+            Some(found)
         };
         if matches!(first, "crate" | "self" | "super" | "Self") {
             let here = limit.saturating_sub(1);
@@ -320,11 +336,19 @@ impl<'src> Context<'src> {
                 }
                 Expr::Call(c) => {
                     let Expr::Path(p) = &*c.func else { return None };
-                    let last = &p.path.segments.last()?.ident;
-                    if !ORIGIN_CTORS.iter().any(|c| last == c) {
+                    if !self.may_name(&p.path, ORIGIN_CTORS) {
                         return None;
                     }
-                    return self.resolve_path(&p.path).into_iter().next();
+                    // Prefer what an import or glob says over the bare written path.
+                    let written = p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::");
+                    let all = self.resolve_path(&p.path);
+                    return all.iter().find(|c| **c != written).or(all.first()).cloned();
                 }
                 Expr::Path(p) => {
                     let name = p.path.get_ident()?.to_string();
@@ -390,12 +414,35 @@ impl<'src> Context<'src> {
 
     /// Reports `diagnostic` once every file is walked, if every crate fn named `callee` has
     /// what `need` says.
-    pub fn report_if(&mut self, callee: impl Into<String>, need: Need, diagnostic: Diagnostic) {
+    pub fn report_if(
+        &mut self,
+        callee: impl Into<String>,
+        need: Need,
+        range: Range<usize>,
+        labels: Vec<Label>,
+        describe: crate::knowledge::Describe,
+    ) {
+        let meta = self.rule.expect("rules report only while the walker runs them");
         self.deferred.push(Deferred {
             callee: callee.into(),
             need,
-            diagnostic,
+            rule: meta.name,
+            severity: meta.default_severity,
+            range,
+            labels,
+            describe,
         });
+    }
+
+    /// The "async context starts here" label, if in async code.
+    pub fn async_frame_label(&self) -> Vec<Label> {
+        self.in_async()
+            .map(|f| Label {
+                range: f.start.clone(),
+                message: "async context starts here".into(),
+            })
+            .into_iter()
+            .collect()
     }
 
     /// Whether the innermost frame is the body of a sync fn (not async, not insulated).
@@ -439,7 +486,8 @@ impl<'src> Context<'src> {
         match crate_path {
             // `use super::audit::record_event as audit_record;` calls `record_event`.
             Some(p) => p.rsplit("::").next().map(str::to_string),
-            None => (path.segments.len() == 1 && *first == written).then_some(written),
+            // A bare name no import explains; not one a glob of another crate may supply.
+            None => (path.segments.len() == 1 && resolved.len() == 1 && *first == written).then_some(written),
         }
     }
 }

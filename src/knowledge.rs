@@ -48,11 +48,20 @@ pub enum Need {
     TakesToken,
 }
 
+/// The words of a deferred finding, written only if it is reported: (message, primary label,
+/// help) for a callee name.
+pub type Describe = fn(&str) -> (String, String, String);
+
+/// A finding that waits for the crate: cheap to record, since most are never reported.
 #[derive(Clone, Debug)]
 pub struct Deferred {
     pub callee: String,
     pub need: Need,
-    pub diagnostic: Diagnostic,
+    pub rule: &'static str,
+    pub severity: crate::rule::Severity,
+    pub range: Range<usize>,
+    pub labels: Vec<Label>,
+    pub describe: Describe,
 }
 
 /// Every fn of the run by name.
@@ -75,7 +84,11 @@ impl<'a> CrateIndex<'a> {
     /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
     pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
         let all = self.fns.get(d.callee.as_str())?;
-        let mut diag = d.diagnostic.clone();
+        let (message, label, help) = (d.describe)(&d.callee);
+        let mut diag = Diagnostic::new(d.rule, d.severity, message, d.range.clone())
+            .with_primary_label(label)
+            .with_help(help);
+        diag.labels.extend(d.labels.iter().cloned());
         let holds = match &d.need {
             Need::IsAsync => all.iter().all(|(_, f)| f.is_async),
             Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result),

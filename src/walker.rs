@@ -131,7 +131,10 @@ impl<'r, 'src> Walker<'r, 'src> {
             let segs = &a.path().segments;
             let tokio = segs.len() == 2 && segs[0].ident == "tokio";
             let flavor = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
-            (tokio && segs[1].ident == "test" && !flavor.contains("multi_thread"))
+            // `use tokio::test;` then `#[test] async fn`: std's `#[test]` cannot be async.
+            let bare_async_test =
+                segs.len() == 1 && segs[0].ident == "test" && sig.asyncness.is_some() && self.cx.file_mentions("tokio");
+            (((tokio && segs[1].ident == "test") || bare_async_test) && !flavor.contains("multi_thread"))
                 || (tokio && segs[1].ident == "main" && flavor.contains("current_thread"))
         });
         let has_self = sig.receiver().is_some();
@@ -205,6 +208,10 @@ impl<'r, 'src> Walker<'r, 'src> {
             {
                 return true;
             }
+        }
+        // actix-web's `web::block(|| ..)` runs the closure on its blocking pool.
+        if last.ident == "block" {
+            return self.cx.path_matches(&p.path, &["actix_web::web::block"]).is_some();
         }
         if last.ident == "scope" {
             // `std::thread::scope`'s own closure runs on the calling thread; only the threads it
@@ -354,11 +361,17 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let self_ty = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+            _ => String::new(),
+        };
+        self.cx.impl_types.push(self_ty);
         let was = std::mem::replace(&mut self.signature_from_trait, i.trait_.is_some());
         for item in &i.items {
             self.visit_impl_item(item);
         }
         self.signature_from_trait = was;
+        self.cx.impl_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -527,7 +540,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 /// `spawn_blocking`, `block_in_place`, ... and a crate's own wrappers named like them
 /// (`run_blocking`, tokio's `asyncify`).
 fn is_insulating_name(name: &proc_macro2::Ident) -> bool {
-    if INSULATING.iter().any(|n| name == n) || name == "asyncify" {
+    // tokio's `asyncify`, deadpool's `interact`: closures run on a blocking pool.
+    if INSULATING.iter().any(|n| name == n) || name == "asyncify" || name == "interact" {
         return true;
     }
     name.to_string().contains("blocking")
@@ -742,7 +756,7 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         /// (name, is a method, the last segment of its return type or future output)
         returns: Vec<(String, bool, String)>,
         async_fns: HashSet<String>,
-        token_fields: HashSet<String>,
+        token_fields: HashSet<(String, String)>,
         in_impl: usize,
     }
     impl<'ast> Visit<'ast> for Collect {
@@ -757,11 +771,18 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
                 self.async_fns.insert(name);
             }
         }
-        fn visit_field(&mut self, f: &'ast syn::Field) {
-            if let (Some(name), (Some(ty), _)) = (&f.ident, type_info(&f.ty))
-                && ty == "CancellationToken"
-            {
-                self.token_fields.insert(name.to_string());
+        fn visit_item_struct(&mut self, st: &'ast syn::ItemStruct) {
+            for f in &st.fields {
+                // `CancellationToken`, `Arc<CancellationToken>`, `Option<CancellationToken>`
+                let holds = quote::ToTokens::to_token_stream(&f.ty).into_iter().any(|t| {
+                    matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "CancellationToken")
+                        || matches!(&t, proc_macro2::TokenTree::Group(g) if g.stream().to_string().contains("CancellationToken"))
+                });
+                if let Some(name) = &f.ident
+                    && holds
+                {
+                    self.token_fields.insert((st.ident.to_string(), name.to_string()));
+                }
             }
         }
         fn visit_item_type(&mut self, t: &'ast syn::ItemType) {

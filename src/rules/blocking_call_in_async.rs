@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::knowledge::{BlockKind, Need};
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::unparen;
+use crate::rules::helpers::{call_range, unparen};
 use syn::Expr;
 
 pub struct BlockingCallInAsync;
@@ -336,7 +336,8 @@ impl Rule for BlockingCallInAsync {
 
     fn check_expr(&self, expr: &Expr, cx: &mut Context) {
         let in_async = cx.in_async().is_some();
-        if !in_async && !cx.in_sync_fn_body() {
+        // A `#[should_panic]` test that blocks checks exactly the panic it causes.
+        if (!in_async && !cx.in_sync_fn_body()) || (in_async && cx.expects_panic()) {
             return;
         }
         if let Some((entry, shown)) = lookup(expr, cx) {
@@ -372,23 +373,10 @@ pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind, m
     let name = match expr {
         Expr::Call(c) => {
             let Expr::Path(p) = unparen(&c.func) else { return };
-            let segs = &p.path.segments;
-            let relative = ["crate", "super", "self", "Self"].iter().any(|k| segs[0].ident == k);
-            // A fn (`load(..)`, `crate::cfg::load(..)`) or an associated fn of a type declared
-            // in this file (`Config::load(..)`).
-            if segs.len() == 1
-                || relative
-                || (segs.len() == 2
-                    && cx.resolve_path(&p.path)[..]
-                        .first()
-                        .is_some_and(|r| r.starts_with("self::")))
-            {
-                match cx.crate_fn_name(&p.path) {
-                    Some(n) => n,
-                    None => return,
-                }
-            } else {
-                return;
+            // A fn of the crate (`load(..)`, `crate::cfg::load(..)`, `Config::load(..)`).
+            match cx.crate_fn_name(&p.path) {
+                Some(n) => n,
+                None => return,
             }
         }
         Expr::MethodCall(m) if matches!(unparen(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) => {
@@ -399,22 +387,21 @@ pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind, m
     if cx.facts().async_fns.contains(&name) {
         return;
     }
-    let what = match kind {
-        BlockKind::Call => "blocks the executor thread",
-        BlockKind::Executor => "blocks on a future",
+    let describe: crate::knowledge::Describe = match kind {
+        BlockKind::Call => |name| describe_call(name, "blocks the executor thread"),
+        BlockKind::Executor => |name| describe_call(name, "blocks on a future"),
     };
-    let d = crate::diagnostic::Diagnostic::new(
-        meta.name,
-        meta.default_severity,
+    let labels = cx.async_frame_label();
+    let _ = meta;
+    cx.report_if(name, Need::Blocks(kind), call_range(expr), labels, describe);
+}
+
+fn describe_call(name: &str, what: &str) -> (String, String, String) {
+    (
         format!("`{name}` {what}"),
-        cx.range(expr),
+        "a sync fn of this crate that blocks, called from async code".into(),
+        format!("make `{name}` async, or call it inside `tokio::task::spawn_blocking(move || {name}(..))`"),
     )
-    .with_primary_label("a sync fn of this crate that blocks, called from async code")
-    .with_async_frame(cx)
-    .with_help(format!(
-        "make `{name}` async, or call it inside `tokio::task::spawn_blocking(move || {name}(..))`"
-    ));
-    cx.report_if(name, Need::Blocks(kind), d);
 }
 
 #[cfg(test)]

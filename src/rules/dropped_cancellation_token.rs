@@ -175,15 +175,29 @@ fn is_placeholder(block: &syn::Block) -> bool {
 fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
     struct Calls<'c, 's> {
         cx: &'c Context<'s>,
+        /// The held tokens and the bindings derived from them, in source order.
+        carriers: Vec<String>,
         found: Vec<(String, std::ops::Range<usize>)>,
     }
     impl<'ast> Visit<'ast> for Calls<'_, '_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
+                && mentions_any(&*init.expr, &self.carriers)
+            {
+                self.carriers.push(p.ident.to_string());
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let Expr::Path(p) = &*c.func
                 && let Some(name) = self.cx.crate_fn_name(&p.path)
-                && !c.args.iter().any(passes_a_token)
+                && !c
+                    .args
+                    .iter()
+                    .any(|a| passes_a_token(a) || mentions_any(a, &self.carriers))
             {
-                self.found.push((name, self.cx.range(c)));
+                self.found
+                    .push((name, crate::rules::helpers::call_range(&Expr::Call(c.clone()))));
             }
             syn::visit::visit_expr_call(self, c);
         }
@@ -191,21 +205,20 @@ fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
     }
     let mut calls = Calls {
         cx: &*cx,
+        carriers: held.to_vec(),
         found: Vec::new(),
     };
     calls.visit_block(item.block);
-    let token = &held[0];
     for (name, range) in calls.found {
-        let d = cx
-            .diagnostic(
-                range,
-                format!("`{name}` takes a cancellation token, but `{token}` is not passed to it"),
+        cx.report_if(name, Need::TakesToken, range, Vec::new(), |name| {
+            (
+                format!("`{name}` takes a cancellation token, but none of this fn's is passed to it"),
+                "called without this fn's token".into(),
+                format!(
+                    "pass a child of this fn's token (`token.child_token()`) so cancelling it also cancels `{name}`"
+                ),
             )
-            .with_primary_label("called without this fn's token")
-            .with_help(format!(
-                "pass `{token}.child_token()` so cancelling this fn also cancels `{name}`"
-            ));
-        cx.report_if(name, Need::TakesToken, d);
+        });
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::{callee_range, receiver_root, unparen};
+use crate::rules::helpers::{call_range, callee_range, receiver_root, unparen};
 use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
 
@@ -152,8 +152,17 @@ fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
     if facts.async_fns.contains(&name) || facts.result_fns.contains(&name) {
         return;
     }
-    let d = lost_result(call, spawned, format!("`{name}` returns a `Result`"), cx);
-    cx.report_if(name, Need::ReturnsResult, d);
+    let labels = vec![crate::diagnostic::Label {
+        range: call_range(spawned),
+        message: format!("`{name}` returns a `Result`"),
+    }];
+    cx.report_if(name, Need::ReturnsResult, callee_range(call), labels, |_| {
+        (
+            "spawned task's `Result` is dropped, so its errors and panics go unseen".into(),
+            "`JoinHandle` discarded here".into(),
+            LOST_RESULT_HELP.into(),
+        )
+    });
 }
 
 fn lost_result(call: &Expr, spawned: &Expr, why: impl Into<String>, cx: &Context) -> crate::diagnostic::Diagnostic {
@@ -163,11 +172,11 @@ fn lost_result(call: &Expr, spawned: &Expr, why: impl Into<String>, cx: &Context
     )
     .with_primary_label("`JoinHandle` discarded here")
     .with_label(cx.range(spawned), why)
-    .with_help(
-        "keep the `JoinHandle` and `.await` it (or spawn on a `JoinSet` / `TaskTracker`), \
-             or handle the error inside the task: `if let Err(e) = work().await { tracing::error!(%e) }`",
-    )
+    .with_help(LOST_RESULT_HELP)
 }
+
+const LOST_RESULT_HELP: &str = "keep the `JoinHandle` and `.await` it (or spawn on a `JoinSet` / `TaskTracker`), \
+     or handle the error inside the task: `if let Err(e) = work().await { tracing::error!(%e) }`";
 
 fn receiver_kind(receiver: &Expr, cx: &Context) -> Option<Spawn> {
     let origin_kind = |origin: &str| {

@@ -114,6 +114,23 @@ pub fn callee_range(e: &Expr) -> std::ops::Range<usize> {
     }
 }
 
+/// From the callee to the closing parenthesis, without re-tokenising the arguments:
+/// `load(path)`, `self.load(path)` (from the method name).
+pub fn call_range(e: &Expr) -> std::ops::Range<usize> {
+    use crate::context::span_range;
+    match unparen(e) {
+        Expr::Call(c) => {
+            let start = match &*c.func {
+                Expr::Path(p) => p.path.segments.first().map_or(0, |s| span_range(s.ident.span()).start),
+                _ => span_range(c.paren_token.span.open()).start,
+            };
+            start..span_range(c.paren_token.span.close()).end
+        }
+        Expr::MethodCall(m) => span_range(m.method.span()).start..span_range(m.paren_token.span.close()).end,
+        _ => 0..0,
+    }
+}
+
 /// The name a call expression calls: the last path segment, or the method name.
 pub fn call_name(e: &Expr) -> Option<String> {
     match unparen(e) {

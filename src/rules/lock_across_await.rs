@@ -65,19 +65,13 @@ fn guard_binding(local: &syn::Local, parking_lot: bool) -> Option<String> {
     };
     let init = unparen(&local.init.as_ref()?.expr);
     let Expr::MethodCall(outer) = init else { return None };
-    let is_lock = |m: &syn::ExprMethodCall| {
-        m.args.is_empty()
-            && ["lock", "read", "write", "try_lock", "try_read", "try_write"]
-                .iter()
-                .any(|n| m.method == n)
-    };
+    // Not `try_lock()`: tokio's `try_lock().unwrap()` gives a guard meant to be held.
+    let is_lock =
+        |m: &syn::ExprMethodCall| m.args.is_empty() && ["lock", "read", "write"].iter().any(|n| m.method == n);
     // std: `.lock().unwrap()`, `.lock().expect(..)`, `.lock().unwrap_or_else(PoisonError::into_inner)`
     if ["unwrap", "expect", "unwrap_or_else"].iter().any(|n| outer.method == n)
         && let Expr::MethodCall(inner) = unparen(&outer.receiver)
         && is_lock(inner)
-        && !["try_lock", "try_read", "try_write"]
-            .iter()
-            .any(|n| inner.method == n && outer.method == "unwrap_or_else")
     {
         return Some(name);
     }

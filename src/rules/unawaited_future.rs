@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::unparen;
+use crate::rules::helpers::{call_range, unparen};
 use syn::{Expr, Pat, Stmt};
 
 pub struct UnawaitedFuture;
@@ -49,17 +49,13 @@ impl Rule for UnawaitedFuture {
                 _ => None,
             };
             let Some(name) = name else { continue };
-            let d = cx
-                .diagnostic(
-                    cx.range(dropped),
+            cx.report_if(name, Need::IsAsync, call_range(dropped), Vec::new(), |name| {
+                (
                     format!("the future returned by `{name}` is dropped without being awaited"),
+                    "nothing in this async fn runs".into(),
+                    format!("add `.await`, or run it in the background with `tokio::spawn({name}(..))`"),
                 )
-                .with_primary_label("nothing in this async fn runs")
-                .with_help(format!(
-                    "add `.await`, or run it in the background with `tokio::spawn({}(..))`",
-                    name
-                ));
-            cx.report_if(name, Need::IsAsync, d);
+            });
         }
     }
 }

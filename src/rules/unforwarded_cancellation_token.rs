@@ -88,8 +88,16 @@ fn held_token(cx: &Context, at: usize) -> Option<String> {
     if let Some(p) = params.next() {
         return Some(p.name.clone());
     }
+    // A method of a type of this file that has a token field.
     if cx.fn_has_self() {
-        let mut fields: Vec<&String> = cx.facts().token_fields.iter().collect();
+        let ty = cx.impl_type()?;
+        let mut fields: Vec<&String> = cx
+            .facts()
+            .token_fields
+            .iter()
+            .filter(|(s, _)| s == ty)
+            .map(|(_, f)| f)
+            .collect();
         fields.sort();
         return fields.first().map(|f| format!("self.{f}"));
     }
