@@ -55,7 +55,12 @@ fn main() {
     files.sort_by_key(|f| std::cmp::Reverse(f.1));
     let bytes: u64 = files.iter().map(|f| f.1).sum();
     let pool = async_lint::engine::worker_pool(threads);
-    let engine = async_lint::Engine::new(async_lint::rules::ALL.to_vec()).with_threads(threads);
+    // BENCH_RULES=a,b limits the pipeline to some rules, to see what each costs.
+    let rules: Vec<&dyn async_lint::Rule> = match std::env::var("BENCH_RULES") {
+        Ok(list) => list.split(',').filter_map(async_lint::rules::by_name).collect(),
+        Err(_) => async_lint::rules::ALL.to_vec(),
+    };
+    let engine = async_lint::Engine::new(rules).with_threads(threads);
 
     // Warm the page cache and the allocator once.
     floor(&files, &pool);

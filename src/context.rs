@@ -54,6 +54,8 @@ impl Local {
 pub(crate) struct Scope {
     /// `use a::b as c;` gives (`c`, `a::b`).
     pub aliases: Vec<(String, String)>,
+    /// `use a::b as c;` renames: (`c`, `b`), the few imports under a name of their own.
+    pub renames: Vec<(String, String)>,
     pub globs: Vec<String>,
     /// Items declared in this scope (fns, types, modules, consts).
     pub items: Vec<String>,
@@ -370,9 +372,9 @@ impl<'src> Context<'src> {
         }
         path.segments.len() == 1
             && self.scopes.iter().any(|s| {
-                s.aliases.iter().any(|(alias, full)| {
-                    last.ident == alias && full.rsplit("::").next().is_some_and(|l| names.contains(&l))
-                })
+                s.renames
+                    .iter()
+                    .any(|(alias, original)| last.ident == alias && names.contains(&original.as_str()))
             })
     }
 

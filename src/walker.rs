@@ -130,6 +130,9 @@ impl<'r, 'src> Walker<'r, 'src> {
         let current_thread = attrs.iter().any(|a| {
             let segs = &a.path().segments;
             let tokio = segs.len() == 2 && segs[0].ident == "tokio";
+            if !(tokio || segs.len() == 1) {
+                return false;
+            }
             let flavor = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
             // `use tokio::test;` then `#[test] async fn`: std's `#[test]` cannot be async.
             let bare_async_test =
@@ -615,7 +618,9 @@ fn add_use(tree: &syn::UseTree, prefix: &mut Vec<String>, scope: &mut Scope) {
         syn::UseTree::Rename(r) => {
             let alias = r.rename.to_string();
             if alias != "_" {
-                scope.aliases.push((alias, full(prefix, &r.ident.to_string())));
+                let original = r.ident.to_string();
+                scope.renames.push((alias.clone(), original.clone()));
+                scope.aliases.push((alias, full(prefix, &original)));
             }
         }
         syn::UseTree::Glob(_) => scope.globs.push(full(prefix, "self")),
@@ -757,6 +762,7 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         returns: Vec<(String, bool, String)>,
         async_fns: HashSet<String>,
         token_fields: HashSet<(String, String)>,
+        mentions_token: bool,
         in_impl: usize,
     }
     impl<'ast> Visit<'ast> for Collect {
@@ -772,6 +778,9 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
             }
         }
         fn visit_item_struct(&mut self, st: &'ast syn::ItemStruct) {
+            if !self.mentions_token {
+                return;
+            }
             for f in &st.fields {
                 // `CancellationToken`, `Arc<CancellationToken>`, `Option<CancellationToken>`
                 let holds = quote::ToTokens::to_token_stream(&f.ty).into_iter().any(|t| {
@@ -812,7 +821,10 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         }
         fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
     }
-    let mut c = Collect::default();
+    let mut c = Collect {
+        mentions_token: source.contains("CancellationToken"),
+        ..Collect::default()
+    };
     c.visit_file(file);
     let mut facts = FileFacts {
         uses_tokio: source.contains("tokio"),

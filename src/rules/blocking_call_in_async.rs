@@ -273,6 +273,36 @@ fn entries() -> impl Iterator<Item = &'static Blocking> {
     TABLE.iter().flat_map(|group| group.iter())
 }
 
+/// The crates of the table's `::*` entries (`reqwest` for `reqwest::blocking::*`).
+fn whole_crates() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        entries()
+            .filter_map(|b| match b.what {
+                Match::Fn(p) if p.ends_with("::*") => p.split("::").next(),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Every method name the table knows, to skip unrelated method calls quickly.
+fn method_names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut v: Vec<&str> = entries()
+            .flat_map(|b| match b.what {
+                Match::AnyReceiver(n) => vec![n],
+                Match::Method { method, .. } => method.to_vec(),
+                Match::Fn(_) => Vec::new(),
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
 /// The own names of the table's fns (`sleep`, `read`, `connect`, ...).
 fn fn_names() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
@@ -298,11 +328,7 @@ fn lookup(expr: &Expr, cx: &Context) -> Option<(&'static Blocking, String)> {
             // Cheap filters before resolving: the fn's own name (or a renaming import of it), or a
             // whole crate of blocking fns named in the file.
             let _ = last;
-            let whole_crate = entries().any(|b| match b.what {
-                Match::Fn(p) => p.strip_suffix("::*").is_some_and(|c| cx.file_mentions(c)),
-                _ => false,
-            });
-            if !whole_crate && !cx.may_name(&func.path, fn_names()) {
+            if !cx.may_name(&func.path, fn_names()) && !whole_crates().iter().any(|c| cx.file_mentions(c)) {
                 return None;
             }
             let candidates = cx.resolve_path(&func.path);
@@ -315,6 +341,7 @@ fn lookup(expr: &Expr, cx: &Context) -> Option<(&'static Blocking, String)> {
                 Some((b, format!("`{hit}`")))
             })
         }
+        Expr::MethodCall(m) if !method_names().iter().any(|n| m.method == n) => None,
         Expr::MethodCall(m) => entries().find_map(|b| match b.what {
             Match::AnyReceiver(name) if m.method == name => Some((b, format!("`.{name}()`"))),
             Match::Method { method, origin } if method.iter().any(|n| m.method == n) => {
