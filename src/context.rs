@@ -23,8 +23,8 @@ pub enum FrameKind {
 #[derive(Clone, Debug)]
 pub struct Frame {
     pub kind: FrameKind,
-    /// Where the frame starts ("async context starts here").
-    pub start: Range<usize>,
+    /// Where the frame starts ("async context starts here"); an offset only when a label needs it.
+    pub(crate) start: Span,
 }
 
 /// A local binding (`let`, fn or closure parameter).
@@ -440,7 +440,7 @@ impl<'src> Context<'src> {
     pub fn async_frame_label(&self) -> Vec<Label> {
         self.in_async()
             .map(|f| Label {
-                range: f.start.clone(),
+                range: span_range(f.start),
                 message: "async context starts here".into(),
             })
             .into_iter()
@@ -552,7 +552,7 @@ impl Diagnostic {
     pub fn with_async_frame(self, cx: &Context<'_>) -> Self {
         match cx.in_async() {
             Some(frame) => {
-                let start = frame.start.clone();
+                let start = span_range(frame.start);
                 self.with_label(start, "async context starts here")
             }
             None => self,

@@ -37,6 +37,10 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's user documentation (`rules/<name>.md`).
     pub docs: &'static str,
+    /// Words without which a file cannot hold a finding of this rule; the rule is skipped for
+    /// files that contain none of them. Empty: the rule runs on every file (crate-wide rules
+    /// need every file's calls).
+    pub needles: &'static [&'static str],
 }
 
 /// A fn-like item with a body: free fn, method, or trait method with a default body.

@@ -1,7 +1,7 @@
 //! The one syntax walk: keeps async frames, scopes and imports in the [`Context`], looks inside
 //! the bodies of well-known macros, and calls every rule's hooks.
 
-use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
+use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope};
 use crate::knowledge::FnSummary;
 use crate::rule::{FnItem, Rule};
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
@@ -12,13 +12,22 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item, Pat, Stmt, Token};
 
 pub struct Walker<'r, 'src> {
-    rules: &'r [&'r dyn Rule],
+    /// The rules that can fire in this file.
+    rules: Vec<&'r dyn Rule>,
     pub cx: Context<'src>,
     signature_from_trait: bool,
 }
 
 impl<'r, 'src> Walker<'r, 'src> {
     pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File, test_file: bool) -> Self {
+        let rules = rules
+            .iter()
+            .copied()
+            .filter(|r| {
+                let needles = r.meta().needles;
+                needles.is_empty() || needles.iter().any(|n| source.contains(n))
+            })
+            .collect();
         Walker {
             rules,
             cx: Context::new(
@@ -47,7 +56,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         self.cx.scopes.push(scope);
     }
 
-    fn with_frame(&mut self, kind: FrameKind, start: std::ops::Range<usize>, f: impl FnOnce(&mut Self)) {
+    fn with_frame(&mut self, kind: FrameKind, start: Span, f: impl FnOnce(&mut Self)) {
         self.cx.frames.push(Frame { kind, start });
         f(self);
         self.cx.frames.pop();
@@ -84,7 +93,7 @@ impl<'r, 'src> Walker<'r, 'src> {
             block,
             signature_from_trait: self.signature_from_trait,
         };
-        for rule in self.rules {
+        for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_fn(&item, &mut self.cx);
         }
@@ -94,8 +103,8 @@ impl<'r, 'src> Walker<'r, 'src> {
             FrameKind::Sync
         };
         let start = match &sig.asyncness {
-            Some(a) => a.span.byte_range().start..sig.ident.span().byte_range().end,
-            None => span_range(sig.ident.span()),
+            Some(a) => a.span.join(sig.ident.span()).unwrap_or(a.span),
+            None => sig.ident.span(),
         };
         let self_mut = sig.inputs.iter().any(|arg| match arg {
             syn::FnArg::Receiver(r) => r.mutability.is_some() || matches!(&r.reference, Some((_, Some(_)))),
@@ -163,7 +172,7 @@ impl<'r, 'src> Walker<'r, 'src> {
     }
 
     fn run_expr_rules(&mut self, expr: &Expr) {
-        for rule in self.rules {
+        for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_expr(expr, &mut self.cx);
         }
@@ -175,7 +184,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         for arg in args {
             match insulated_closure(arg) {
                 Some(c) if insulating => {
-                    let start = span_range(c.or1_token.span);
+                    let start = c.or1_token.span;
                     // `spawn_blocking({ let h = h.clone(); move || .. })`: the statements before
                     // the closure run here; only the closure runs elsewhere.
                     if let Expr::Block(b) = arg {
@@ -241,7 +250,7 @@ impl<'r, 'src> Walker<'r, 'src> {
             }
             "stream" | "try_stream" => {
                 if let Ok(stmts) = syn::Block::parse_within.parse2(tokens) {
-                    let start = span_range(mac.path.span());
+                    let start = mac.path.span();
                     self.with_frame(FrameKind::Async, start, |w| {
                         w.push_scope(&[], false, false);
                         for s in &stmts {
@@ -430,7 +439,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             self.visit_stmt(s);
         }
         // After the statements, so the block's own `let`s are known to the rules.
-        for rule in self.rules {
+        for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_block(b, &mut self.cx);
         }
@@ -459,7 +468,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.run_expr_rules(e);
         match e {
             Expr::Async(a) => {
-                let start = span_range(a.async_token.span);
+                let start = a.async_token.span;
                 self.with_frame(FrameKind::Async, start, |w| visit::visit_expr_async(w, a));
             }
             Expr::Closure(c) => {
@@ -472,7 +481,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                     self.bind_pat(pat, None, ty_name, false, None);
                 }
                 if let Some(a) = &c.asyncness {
-                    let start = span_range(a.span);
+                    let start = a.span;
                     self.with_frame(FrameKind::Async, start, |w| w.visit_expr(&c.body));
                 } else {
                     self.visit_expr(&c.body);
@@ -520,12 +529,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     // A `static` or `const` initialiser runs at most once, outside any async frame.
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
-        let start = span_range(s.ident.span());
+        let start = s.ident.span();
         self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr(&s.expr));
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
-        let start = span_range(c.ident.span());
+        let start = c.ident.span();
         self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr(&c.expr));
     }
 

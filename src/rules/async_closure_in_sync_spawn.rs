@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "a sync spawner runs a closure that returns a future nobody polls",
     docs: include_str!("../../rules/async_closure_in_sync_spawn.md"),
+    needles: &["spawn"],
 };
 
 /// Spawners whose closure runs as plain sync code on another thread or pool.

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Error,
     summary: "tokio `block_in_place` or a `blocking_*` bridge on a current-thread runtime, which panics",
     docs: include_str!("../../rules/block_in_place_on_current_thread.md"),
+    needles: &["block_in_place", "blocking_", "block_on"],
 };
 
 const BLOCK_IN_PLACE: &[&str] = &["tokio::task::block_in_place"];

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Error,
     summary: "blocking on a future or starting a runtime inside async code",
     docs: include_str!("../../rules/block_on_in_async.md"),
+    needles: &[],
 };
 
 /// Free functions that drive a future to completion on the calling thread.

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "blocking call (std I/O, sleep, sync client, tokio blocking bridge) inside async code",
     docs: include_str!("../../rules/blocking_call_in_async.md"),
+    needles: &[],
 };
 
 /// How a table entry is recognised.

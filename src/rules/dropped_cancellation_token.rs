@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "cancellation token dropped, ignored or not passed on to spawned work",
     docs: include_str!("../../rules/dropped_cancellation_token.md"),
+    needles: &["drop_guard", "cancelled", "CancellationToken"],
 };
 
 const TOKEN_TYPE: &str = "CancellationToken";

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "spawned task is dropped while its errors or its work are lost",
     docs: include_str!("../../rules/fire_and_forget_spawn.md"),
+    needles: &["spawn"],
 };
 
 /// Spawners whose handle detaches the task when dropped: the task runs, its outcome is lost.

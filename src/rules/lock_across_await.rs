@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "std or parking_lot lock guard held across an `.await`",
     docs: include_str!("../../rules/lock_across_await.md"),
+    needles: &["lock()", "read()", "write()"],
 };
 
 impl Rule for LockAcrossAwait {

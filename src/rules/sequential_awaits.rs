@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "independent awaits run one after another instead of concurrently",
     docs: include_str!("../../rules/sequential_awaits.md"),
+    needles: &["await"],
 };
 
 /// Calls whose order is their point: locks, channels, streams, timers.

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "an async fn of the crate is called and its future dropped, so nothing runs",
     docs: include_str!("../../rules/unawaited_future.md"),
+    needles: &[],
 };
 
 impl Rule for UnawaitedFuture {

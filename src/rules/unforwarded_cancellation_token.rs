@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "a fresh `CancellationToken` passed on where the caller's own token belongs",
     docs: include_str!("../../rules/unforwarded_cancellation_token.md"),
+    needles: &["CancellationToken"],
 };
 
 impl Rule for UnforwardedCancellationToken {
