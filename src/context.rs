@@ -474,9 +474,39 @@ impl<'src> Context<'src> {
         }
     }
 
+    /// A cheap filter before [`Context::crate_fn_name`], allocating nothing: constructors
+    /// (`Some`, `Foo(..)`) and paths through another crate (`tokio::spawn`, `Vec::new`) are out.
+    fn may_be_crate_path(&self, path: &syn::Path) -> bool {
+        let segs = &path.segments;
+        let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
+            return false;
+        };
+        let fn_like = last
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_lowercase() || c == '_');
+        if !fn_like {
+            return false;
+        }
+        if segs.len() == 1 || ["crate", "super", "self", "Self"].iter().any(|k| first.ident == k) {
+            return true;
+        }
+        // `store::load(..)`, `Config::load(..)`: the first name is an item of this file or an
+        // import of one from the crate.
+        self.scopes.iter().any(|s| {
+            s.items.iter().any(|i| first.ident == i)
+                || s.aliases.iter().any(|(a, full)| {
+                    first.ident == a && ["crate::", "super::", "self::"].iter().any(|p| full.starts_with(p))
+                })
+        })
+    }
+
     /// Whether a call path names a fn of this crate: declared in this file, reached through
     /// `crate::`/`super::`/`self::`, or a bare name no import explains. Returns its name.
     pub fn crate_fn_name(&self, path: &syn::Path) -> Option<String> {
+        if !self.may_be_crate_path(path) {
+            return None;
+        }
         let written = path.segments.last()?.ident.to_string();
         let resolved = self.resolve_path(path);
         let first = resolved.first()?;
