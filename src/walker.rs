@@ -412,7 +412,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         if COMMA_MACROS.contains(&name.as_str()) || name == "select" {
             return self.visit_macro_body(&m.mac);
         }
-        // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items.
+        // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items. Parsing them
+        // costs a second parse of their text, so only where async code or a spawn can be inside.
+        if !contains_ident(&m.mac.tokens, &["async", "spawn", "block_on", "drop_guard"]) {
+            return;
+        }
         if let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone()) {
             if let Some(scope) = self.cx.scopes.last_mut() {
                 declare_items(scope, &file.items);
@@ -694,13 +698,18 @@ fn strip_field_sigils(chunk: TokenStream) -> TokenStream {
 
 /// Whether a token stream contains the `async` keyword at any depth.
 fn contains_async(tokens: &TokenStream) -> bool {
+    contains_ident(tokens, &["async"])
+}
+
+/// Whether a token stream contains one of `names` at any depth.
+fn contains_ident(tokens: &TokenStream, names: &[&str]) -> bool {
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(top) = stack.last_mut() {
         match top.next() {
             None => {
                 stack.pop();
             }
-            Some(TokenTree::Ident(i)) if i == "async" => return true,
+            Some(TokenTree::Ident(i)) if names.iter().any(|n| i == n) => return true,
             Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
             Some(_) => {}
         }
