@@ -149,6 +149,18 @@ impl<'r, 'src> Walker<'r, 'src> {
             (((tokio && segs[1].ident == "test") || bare_async_test) && !flavor.contains("multi_thread"))
                 || (tokio && segs[1].ident == "main" && flavor.contains("current_thread"))
         });
+        // `#[tokio::main] #[test] async fn`: tokio's main attribute decides, multi-thread by default.
+        let multi_thread_main = attrs.iter().any(|a| {
+            let segs = &a.path().segments;
+            segs.len() == 2
+                && segs[0].ident == "tokio"
+                && segs[1].ident == "main"
+                && !a
+                    .meta
+                    .require_list()
+                    .is_ok_and(|l| l.tokens.to_string().contains("current_thread"))
+        });
+        let current_thread = current_thread && !multi_thread_main;
         let has_self = sig.receiver().is_some();
         self.cx.fns.push(FnFlags {
             summary: self.cx.summaries.len() - 1,
