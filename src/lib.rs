@@ -14,6 +14,7 @@ mod nesting;
 pub mod render;
 pub mod rule;
 pub mod rules;
+pub mod tokens;
 mod walker;
 
 #[cfg(test)]

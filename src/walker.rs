@@ -4,6 +4,7 @@
 use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope};
 use crate::knowledge::FnSummary;
 use crate::rule::{FnItem, Rule};
+use crate::tokens::contains_ident;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
 use syn::parse::{ParseStream, Parser};
@@ -711,22 +712,6 @@ fn strip_field_sigils(chunk: TokenStream) -> TokenStream {
 /// Whether a token stream contains the `async` keyword at any depth.
 fn contains_async(tokens: &TokenStream) -> bool {
     contains_ident(tokens, &["async"])
-}
-
-/// Whether a token stream contains one of `names` at any depth.
-fn contains_ident(tokens: &TokenStream, names: &[&str]) -> bool {
-    let mut stack = vec![tokens.clone().into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            None => {
-                stack.pop();
-            }
-            Some(TokenTree::Ident(i)) if names.iter().any(|n| i == n) => return true,
-            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
-            Some(_) => {}
-        }
-    }
-    false
 }
 
 /// Splits a macro's tokens at top-level `,` and `;`.

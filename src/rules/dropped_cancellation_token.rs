@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
 use crate::rules::helpers::{callee_range, mentions, mentions_any, unparen};
+use crate::tokens::Leaves;
 use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
@@ -225,23 +226,13 @@ fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
 
 /// An argument that carries some token: named like one, or built as one.
 fn passes_a_token(arg: &Expr) -> bool {
-    let mut found = false;
-    let tokens = arg.to_token_stream();
-    let mut stack = vec![tokens.into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            None => {
-                stack.pop();
-            }
-            Some(proc_macro2::TokenTree::Ident(i)) => {
-                let s = i.to_string().to_ascii_lowercase();
-                found |= s.contains("token") || s.contains("cancel") || s.contains("shutdown") || s == "ct";
-            }
-            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
-            Some(_) => {}
+    Leaves::new(arg.to_token_stream()).any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => {
+            let s = i.to_string().to_ascii_lowercase();
+            s.contains("token") || s.contains("cancel") || s.contains("shutdown") || s == "ct"
         }
-    }
-    found
+        _ => false,
+    })
 }
 
 /// Part (d): a long-running spawned task that never receives the token the fn holds and uses.
@@ -299,19 +290,9 @@ fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context
 }
 
 fn count_mentions(block: &syn::Block, names: &[String]) -> usize {
-    let mut n = 0;
-    let mut stack = vec![block.to_token_stream().into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            None => {
-                stack.pop();
-            }
-            Some(proc_macro2::TokenTree::Ident(i)) if names.iter().any(|x| i == x) => n += 1,
-            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
-            _ => {}
-        }
-    }
-    n
+    Leaves::new(block.to_token_stream())
+        .filter(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if names.iter().any(|x| i == x)))
+        .count()
 }
 
 /// A `loop`/`while`/`for` that awaits, or three or more awaits.

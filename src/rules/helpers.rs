@@ -1,5 +1,6 @@
 //! Small syntax questions several rules ask.
 
+use crate::tokens::Leaves;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::Expr;
@@ -15,28 +16,17 @@ pub fn mentions_any(node: &impl ToTokens, names: &[String]) -> bool {
 }
 
 fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&str) -> bool) -> bool {
-    // Iterative: macro bodies can nest groups deeply.
-    let mut stack = vec![tokens.into_iter()];
     // `x.user` names a field and `x.user()` a method, not the variable `user`.
     let mut after_dot = false;
-    while let Some(top) = stack.last_mut() {
-        let next = top.next();
-        let was_after_dot = std::mem::replace(
-            &mut after_dot,
-            matches!(&next, Some(TokenTree::Punct(p)) if p.as_char() == '.'),
-        );
-        match next {
-            None => {
-                stack.pop();
-            }
-            Some(TokenTree::Ident(i)) if !was_after_dot && hit(&i.to_string()) => return true,
+    Leaves::new(tokens).any(|t| {
+        let was_after_dot = std::mem::replace(&mut after_dot, matches!(&t, TokenTree::Punct(p) if p.as_char() == '.'));
+        match t {
+            TokenTree::Ident(i) => !was_after_dot && hit(&i.to_string()),
             // `format!("{name}")` and `"{name:?}"` capture `name` inside the string.
-            Some(TokenTree::Literal(l)) if format_captures(&l.to_string()).any(hit) => return true,
-            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
-            Some(_) => {}
+            TokenTree::Literal(l) => format_captures(&l.to_string()).any(hit),
+            _ => false,
         }
-    }
-    false
+    })
 }
 
 /// The names a format string captures: `user` and `id` in `"{user} #{id:>4}"`.

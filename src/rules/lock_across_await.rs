@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::rule::{Rule, RuleMeta, Severity};
 use crate::rules::helpers::unparen;
+use crate::tokens::Leaves;
 use proc_macro2::TokenTree;
 use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
@@ -132,23 +133,14 @@ impl<'ast> Visit<'ast> for AwaitFinder {
         }
         // `.await` written inside other macros' arguments (`assert_eq!(f().await, 1)`).
         let mut prev_dot = false;
-        let mut stack = vec![m.tokens.clone().into_iter()];
-        while let Some(top) = stack.last_mut() {
-            match top.next() {
-                None => {
-                    stack.pop();
-                }
-                Some(TokenTree::Ident(i)) if prev_dot && i == "await" => {
-                    self.found.push(crate::context::span_range(i.span()));
-                    prev_dot = false;
-                }
-                Some(TokenTree::Group(g)) => {
-                    prev_dot = false;
-                    stack.push(g.stream().into_iter());
-                }
-                Some(TokenTree::Punct(p)) => prev_dot = p.as_char() == '.',
-                Some(_) => prev_dot = false,
+        for t in Leaves::new(m.tokens.clone()) {
+            if let TokenTree::Ident(i) = &t
+                && prev_dot
+                && i == "await"
+            {
+                self.found.push(crate::context::span_range(i.span()));
             }
+            prev_dot = matches!(&t, TokenTree::Punct(p) if p.as_char() == '.');
         }
     }
 }
