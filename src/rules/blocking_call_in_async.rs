@@ -31,8 +31,9 @@ enum Match {
 
 struct Blocking {
     what: Match,
-    /// Also reported in test code. File, network and process setup in tests is routine and
-    /// harmless; sleeping or waiting on a channel there stalls the test's runtime all the same.
+    /// Also reported in test code. File, network and process setup in tests is routine, and so
+    /// is joining a helper thread or reading its channel; sleeping, a barrier or a tokio bridge
+    /// there stalls or panics the test's runtime all the same.
     in_tests: bool,
     /// The async replacement, if there is one.
     use_instead: &'static str,
@@ -72,7 +73,7 @@ static TABLE: &[&[Blocking]] = &[
             severity: W,
         },
         Blocking {
-            in_tests: true,
+            in_tests: false,
             what: Match::Method {
                 method: &["join"],
                 origin: &["std::thread::spawn", "std::thread::Builder::new"],
@@ -171,9 +172,9 @@ static TABLE: &[&[Blocking]] = &[
             severity: W,
         },
         Blocking {
-            in_tests: true,
+            in_tests: false,
             what: Match::Method {
-                method: &["recv", "recv_timeout"],
+                method: &["recv", "recv_timeout", "iter"],
                 origin: &["std::sync::mpsc::channel", "std::sync::mpsc::sync_channel"],
             },
             use_instead: "use `tokio::sync::mpsc` and `.recv().await`",
