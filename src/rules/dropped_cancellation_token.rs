@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
-use crate::rules::helpers::{callee_range, mentions, mentions_any, unparen};
+use crate::rules::helpers::{callee_range, discarded, mentions, mentions_any, unparen};
 use crate::tokens::Leaves;
 use quote::ToTokens;
 use syn::visit::Visit;
@@ -30,18 +30,10 @@ impl Rule for DroppedCancellationToken {
 
     fn check_block(&self, block: &syn::Block, cx: &mut Context) {
         for stmt in &block.stmts {
-            let (discarded, how) = match stmt {
-                Stmt::Expr(e, Some(_)) => match unparen(e) {
-                    Expr::Call(c) if is_drop_call(c) => (&c.args[0], "dropped"),
-                    Expr::Assign(a) if matches!(&*a.left, Expr::Infer(_)) => (&*a.right, "assigned to `_`"),
-                    e => (e, "discarded"),
-                },
-                Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => match &l.init {
-                    Some(init) => (&*init.expr, "bound to `_`"),
-                    None => continue,
-                },
-                _ => continue,
+            let Some((discarded, how)) = discarded(stmt) else {
+                continue;
             };
+            let how = how.describe();
             let Expr::MethodCall(m) = unparen(discarded) else {
                 continue;
             };
@@ -111,10 +103,6 @@ impl Rule for DroppedCancellationToken {
         }
         untokened_spawns(item, held, cx);
     }
-}
-
-fn is_drop_call(c: &syn::ExprCall) -> bool {
-    c.args.len() == 1 && matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "drop"))
 }
 
 /// Named parameters of type `CancellationToken` or a reference to one.

@@ -3,9 +3,9 @@
 use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::{call_range, callee_range, receiver_root, unparen};
+use crate::rules::helpers::{call_range, callee_range, discarded, receiver_root, unparen};
 use syn::visit::Visit;
-use syn::{Expr, Pat, Stmt};
+use syn::{Expr, Stmt};
 
 pub struct FireAndForgetSpawn;
 
@@ -70,33 +70,11 @@ impl Rule for FireAndForgetSpawn {
 
     fn check_block(&self, block: &syn::Block, cx: &mut Context) {
         for stmt in &block.stmts {
-            let discarded = match stmt {
-                Stmt::Expr(e, Some(_)) => dropped_value(e),
-                Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => l.init.as_ref().map(|i| &*i.expr),
-                _ => None,
-            };
-            let Some(call) = discarded else { continue };
-            check_discarded(call, cx);
+            if let Some((value, _)) = discarded(stmt) {
+                check_discarded(value, cx);
+            }
         }
     }
-}
-
-/// `e;` discards `e`; `drop(e);` too.
-fn dropped_value(e: &Expr) -> Option<&Expr> {
-    // `_ = tokio::spawn(..);`
-    if let Expr::Assign(a) = e
-        && matches!(&*a.left, Expr::Infer(_))
-    {
-        return Some(&a.right);
-    }
-    if let Expr::Call(c) = e
-        && let Expr::Path(p) = &*c.func
-        && p.path.segments.last().is_some_and(|s| s.ident == "drop")
-        && c.args.len() == 1
-    {
-        return Some(&c.args[0]);
-    }
-    Some(e)
 }
 
 fn check_discarded(call: &Expr, cx: &mut Context) {

@@ -43,6 +43,51 @@ fn format_captures(lit: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// How a statement throws a value away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discard {
+    /// `x;`
+    Statement,
+    /// `drop(x);`
+    Dropped,
+    /// `let _ = x;`
+    BoundToWildcard,
+    /// `_ = x;`
+    AssignedToWildcard,
+}
+
+impl Discard {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Discard::Statement => "discarded",
+            Discard::Dropped => "dropped",
+            Discard::BoundToWildcard => "bound to `_`",
+            Discard::AssignedToWildcard => "assigned to `_`",
+        }
+    }
+}
+
+/// The value a statement throws away at once, if it does: `x;`, `drop(x);`, `let _ = x;`,
+/// `_ = x;`. (`let _x = x;` keeps the value to the end of the scope.)
+pub fn discarded(stmt: &syn::Stmt) -> Option<(&Expr, Discard)> {
+    match stmt {
+        syn::Stmt::Expr(e, Some(_)) => Some(match unparen(e) {
+            Expr::Assign(a) if matches!(&*a.left, Expr::Infer(_)) => (&*a.right, Discard::AssignedToWildcard),
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "drop")) =>
+            {
+                (&c.args[0], Discard::Dropped)
+            }
+            e => (e, Discard::Statement),
+        }),
+        syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Wild(_)) => {
+            l.init.as_ref().map(|i| (&*i.expr, Discard::BoundToWildcard))
+        }
+        _ => None,
+    }
+}
+
 /// `(x)` is `x`.
 pub fn unparen(mut e: &Expr) -> &Expr {
     while let Expr::Paren(p) = e {

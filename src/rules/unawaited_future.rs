@@ -3,8 +3,8 @@
 use crate::context::Context;
 use crate::knowledge::Need;
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::{call_range, unparen};
-use syn::{Expr, Pat, Stmt};
+use crate::rules::helpers::{call_range, discarded, unparen};
+use syn::Expr;
 
 pub struct UnawaitedFuture;
 
@@ -23,17 +23,7 @@ impl Rule for UnawaitedFuture {
 
     fn check_block(&self, block: &syn::Block, cx: &mut Context) {
         for stmt in &block.stmts {
-            let dropped = match stmt {
-                Stmt::Expr(e, Some(_)) => match unparen(e) {
-                    Expr::Assign(a) if matches!(&*a.left, Expr::Infer(_)) => &*a.right,
-                    e => e,
-                },
-                Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => match &l.init {
-                    Some(init) => &*init.expr,
-                    None => continue,
-                },
-                _ => continue,
-            };
+            let Some((dropped, _)) = discarded(stmt) else { continue };
             let name = match unparen(dropped) {
                 Expr::Call(c) => match &*c.func {
                     Expr::Path(p) => cx.crate_fn_name(&p.path).or_else(|| {
