@@ -51,7 +51,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
-    let (mut files, _) = async_lint::engine::discover(&roots);
+    let (mut files, _) = async_lint::discover::discover(&roots, &async_lint::config::Settings::default());
     files.sort_by_key(|f| std::cmp::Reverse(f.1));
     let bytes: u64 = files.iter().map(|f| f.1).sum();
     let pool = async_lint::engine::worker_pool(threads);

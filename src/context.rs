@@ -5,6 +5,7 @@
 
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::{BlockKind, BlockRecord, Deferred, FnSummary, Need};
+use crate::options::Options;
 use crate::rule::{RuleMeta, Severity};
 use proc_macro2::Span;
 use std::collections::HashSet;
@@ -86,6 +87,7 @@ pub struct FileFacts {
 
 pub struct Context<'src> {
     pub(crate) source: &'src str,
+    pub(crate) options: &'src Options,
     pub(crate) facts: FileFacts,
     pub(crate) frames: Vec<Frame>,
     pub(crate) scopes: Vec<Scope>,
@@ -120,9 +122,10 @@ pub(crate) struct FnFlags {
 }
 
 impl<'src> Context<'src> {
-    pub(crate) fn new(source: &'src str, facts: FileFacts) -> Self {
+    pub(crate) fn new(source: &'src str, options: &'src Options, facts: FileFacts) -> Self {
         Context {
             source,
+            options,
             facts,
             frames: Vec::new(),
             scopes: Vec::new(),
@@ -410,8 +413,39 @@ impl<'src> Context<'src> {
         Diagnostic::new(meta.name, meta.default_severity, message, range)
     }
 
-    pub fn report(&mut self, diagnostic: Diagnostic) {
+    pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        if diagnostic.scope.is_empty() {
+            diagnostic.scope = self.scope_name();
+        }
         self.diagnostics.push(diagnostic);
+    }
+
+    /// The innermost fn, qualified by its `impl` type: `Worker::run`, `handler`.
+    fn scope_name(&self) -> String {
+        let Some(flags) = self.fns.last() else {
+            return String::new();
+        };
+        let name = &self.summaries[flags.summary].name;
+        match self.impl_type() {
+            Some(t) => format!("{t}::{name}"),
+            None => name.clone(),
+        }
+    }
+
+    /// The entry of a configured list of paths (see [`Options`]) that a call path names here.
+    pub fn configured_path(&self, path: &syn::Path, list: &'src [String]) -> Option<&'src str> {
+        let last = path.segments.last()?;
+        if !Options::last_segments(list).any(|n| last.ident == n) {
+            return None;
+        }
+        self.resolve_path(path)
+            .iter()
+            .find_map(|r| Options::path_listed(list, r))
+    }
+
+    /// The project's additions to the rules' built-in tables.
+    pub fn options(&self) -> &'src Options {
+        self.options
     }
 
     /// Reports `diagnostic` once every file is walked, if every crate fn named `callee` has
@@ -433,6 +467,7 @@ impl<'src> Context<'src> {
             range,
             labels,
             describe,
+            scope: self.scope_name(),
         });
     }
 

@@ -20,6 +20,9 @@ pub struct Diagnostic {
     pub primary_label: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// The enclosing fn (`Worker::run`, `handler`), empty at module level; part of a finding's
+    /// identity in baselines, which must survive line moves.
+    pub scope: String,
 }
 
 impl Diagnostic {
@@ -32,6 +35,7 @@ impl Diagnostic {
             primary_label: String::new(),
             labels: Vec::new(),
             help: None,
+            scope: String::new(),
         }
     }
 }

@@ -1,8 +1,13 @@
 //! Discovery, the per-file pipeline on a rayon pool, and deterministic ordering.
 
+use crate::config::{Effective, Settings};
 use crate::diagnostic::{Diagnostic, LineIndex, Located};
+use crate::discover::{discover, io_message};
 use crate::knowledge::{CrateIndex, Deferred, FnSummary};
+use crate::options::Options;
 use crate::rule::Rule;
+use crate::rules::{invalid_suppression, unused_suppression};
+use crate::suppress::Suppressions;
 use crate::walker::Walker;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -54,12 +59,73 @@ impl Report {
 pub struct Engine<'r> {
     rules: Vec<&'r dyn Rule>,
     threads: usize,
+    settings: Settings,
+}
+
+/// How each rule runs in one file.
+pub struct Plan<'r> {
+    /// The rules to walk the file with (those not turned off).
+    pub rules: Vec<&'r dyn Rule>,
+    levels: Vec<(&'static str, Effective)>,
+    require_reason: bool,
+}
+
+impl<'r> Plan<'r> {
+    /// Every rule at its own severities.
+    pub fn defaults(rules: &[&'r dyn Rule]) -> Self {
+        Plan {
+            rules: rules.to_vec(),
+            levels: rules.iter().map(|r| (r.meta().name, Effective::Default)).collect(),
+            require_reason: false,
+        }
+    }
+
+    fn level(&self, rule: &str) -> Effective {
+        self.levels
+            .iter()
+            .find(|(n, _)| *n == rule)
+            .map_or(Effective::Off, |(_, e)| *e)
+    }
 }
 
 impl<'r> Engine<'r> {
     pub fn new(rules: Vec<&'r dyn Rule>) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Engine { rules, threads }
+        Engine {
+            rules,
+            threads,
+            settings: Settings::default(),
+        }
+    }
+
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The levels of every rule for the file at `path`.
+    pub fn plan(&self, path: &Path) -> Plan<'r> {
+        let rel = self.settings.relative(path);
+        let levels: Vec<(&'static str, Effective)> = self
+            .rules
+            .iter()
+            .map(|r| (r.meta().name, self.settings.effective(r.meta().name, rel.as_deref())))
+            .collect();
+        Plan {
+            rules: self
+                .rules
+                .iter()
+                .zip(&levels)
+                .filter(|(_, (_, e))| *e != Effective::Off)
+                .map(|(r, _)| *r)
+                .collect(),
+            levels,
+            require_reason: self.settings.require_reason,
+        }
     }
 
     pub fn with_threads(mut self, threads: usize) -> Self {
@@ -69,29 +135,32 @@ impl<'r> Engine<'r> {
 
     /// Lints every `.rs` file under `paths`.
     pub fn lint_paths(&self, paths: &[PathBuf]) -> Report {
-        let (mut files, errors) = discover(paths);
+        let (mut files, errors) = discover(paths, &self.settings);
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let pool = worker_pool(self.threads);
-        let checked: Vec<(PathBuf, Result<Checked, String>)> = pool.install(|| {
+        let options = &self.settings.options;
+        let checked: Vec<(PathBuf, Plan, Result<Checked, String>)> = pool.install(|| {
             files
                 .par_iter()
                 .map(|(path, _)| {
-                    let outcome = read_source(path).and_then(|text| check_text(&self.rules, text, is_test_path(path)));
-                    (path.clone(), outcome)
+                    let plan = self.plan(path);
+                    let outcome =
+                        read_source(path).and_then(|text| check_text(&plan.rules, options, text, is_test_path(path)));
+                    (path.clone(), plan, outcome)
                 })
                 .collect()
         });
         let index = CrateIndex::new(
             checked
                 .iter()
-                .filter_map(|(p, c)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
+                .filter_map(|(p, _, c)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
         );
         let mut reports: Vec<FileReport> = pool.install(|| {
             checked
                 .par_iter()
-                .map(|(path, outcome)| match outcome {
-                    Ok(c) => finish(path, c, &index),
+                .map(|(path, plan, outcome)| match outcome {
+                    Ok(c) => finish(path, c, &index, plan),
                     Err(e) => FileReport {
                         path: path.clone(),
                         diagnostics: Vec::new(),
@@ -115,12 +184,28 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     pub summaries: Vec<FnSummary>,
     pub deferred: Vec<Deferred>,
+    pub suppressions: Suppressions,
 }
 
-/// Settles a file's deferred findings against the crate, then orders and places them.
-pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex) -> FileReport {
+/// Settles a file's deferred findings against the crate, applies the file's levels and
+/// suppressions, then orders and places the findings.
+pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -> FileReport {
     let mut diags = checked.diagnostics.clone();
     diags.extend(checked.deferred.iter().filter_map(|d| index.resolve(d, path)));
+    let lines = LineIndex::new(&checked.text);
+    if !checked.suppressions.is_empty() {
+        let outcome = crate::suppress::apply(&checked.suppressions, diags, &lines);
+        diags = outcome.kept;
+        diags.extend(suppression_findings(&checked.suppressions, &outcome.unused, plan));
+    }
+    diags.retain_mut(|d| match plan.level(d.rule) {
+        Effective::Off => false,
+        Effective::Default => true,
+        Effective::Forced(s) => {
+            d.severity = s;
+            true
+        }
+    });
     diags.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
     diags.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
     let mut report = FileReport {
@@ -130,11 +215,58 @@ pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex) -> FileReport 
         error: None,
     };
     if !diags.is_empty() {
-        let lines = LineIndex::new(&checked.text);
         report.diagnostics = diags.into_iter().map(|d| lines.locate(d)).collect();
         report.source = Some(checked.text.clone());
     }
     report
+}
+
+/// Findings about the suppressions themselves: unknown rules, unreadable comments, missing
+/// reasons, and suppressions of a rule that runs here but found nothing to suppress.
+fn suppression_findings(sup: &Suppressions, unused: &[(usize, usize)], plan: &Plan) -> Vec<Diagnostic> {
+    let invalid = |range: std::ops::Range<usize>, message: String| {
+        let meta = &invalid_suppression::META;
+        Diagnostic::new(meta.name, meta.default_severity, message, range)
+    };
+    let mut out = Vec::new();
+    for range in &sup.malformed {
+        out.push(
+            invalid(range.clone(), "this suppression cannot be read".into()).with_help(
+                "write `// async-lint: allow(rule_name) -- reason` or `#[cfg_attr(async_lint, allow(rule_name))]`",
+            ),
+        );
+    }
+    for (si, s) in sup.list.iter().enumerate() {
+        for (ri, (name, range)) in s.rules.iter().enumerate() {
+            if crate::rules::by_name(name).is_none() {
+                out.push(
+                    invalid(range.clone(), format!("unknown rule `{name}` in a suppression"))
+                        .with_help(format!("known rules: {}", crate::config::rule_names())),
+                );
+            } else if unused.contains(&(si, ri)) && plan.level(name) != Effective::Off {
+                let meta = &unused_suppression::META;
+                out.push(
+                    Diagnostic::new(
+                        meta.name,
+                        meta.default_severity,
+                        format!("unused suppression of `{name}`"),
+                        range.clone(),
+                    )
+                    .with_primary_label("nothing here to suppress")
+                    .with_help("remove it, or move it to the line the finding is on"),
+                );
+            }
+        }
+        if plan.require_reason && s.reason.is_none() {
+            let help = if matches!(s.scope, crate::suppress::Scope::Item(_)) {
+                "suppress with a comment instead, which can carry a reason: `// async-lint: allow(rule) -- reason`"
+            } else {
+                "add the reason after the rule list: `// async-lint: allow(rule) -- why this is fine`"
+            };
+            out.push(invalid(s.range.clone(), "suppression without a reason".into()).with_help(help));
+        }
+    }
+    out
 }
 
 /// The pool every file is checked on: `threads` workers with [`STACK_SIZE`] stacks.
@@ -177,27 +309,24 @@ pub fn is_test_path(path: &Path) -> bool {
         })
 }
 
-fn io_message(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    // "No such file or directory (os error 2)" reads better without the errno.
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_lowercase(),
-        None => s,
-    }
-}
-
 /// Lints one file's text on the current thread, as a crate of its own: diagnostics sorted by
 /// position, or why the text could not be linted. The caller must run this on a thread with a
 /// [`STACK_SIZE`] stack.
 pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec<Located>, String> {
-    let checked = check_text(rules, text.to_string(), test_file)?;
+    let options = Options::default();
+    let checked = check_text(rules, &options, text.to_string(), test_file)?;
     let path = Path::new("");
     let index = CrateIndex::new(std::iter::once((path, checked.summaries.as_slice())));
-    Ok(finish(path, &checked, &index).diagnostics)
+    Ok(finish(path, &checked, &index, &Plan::defaults(rules)).diagnostics)
 }
 
 /// Parses and walks one file. The caller must run this on a thread with a [`STACK_SIZE`] stack.
-pub fn check_text(rules: &[&dyn Rule], mut text: String, test_file: bool) -> Result<Checked, String> {
+pub fn check_text(
+    rules: &[&dyn Rule],
+    options: &Options,
+    mut text: String,
+    test_file: bool,
+) -> Result<Checked, String> {
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
@@ -221,12 +350,13 @@ pub fn check_text(rules: &[&dyn Rule], mut text: String, test_file: bool) -> Res
             let at = e.span().start();
             format!("could not parse: {e} (line {}, column {})", at.line, at.column + 1)
         })?;
-        let cx = Walker::new(rules, code, &file, test_file).run(&file);
-        Ok((cx.diagnostics, cx.summaries, cx.deferred))
+        let cx = Walker::new(rules, code, options, &file, test_file).run(&file);
+        let suppressions = Suppressions::collect(code, &file);
+        Ok((cx.diagnostics, cx.summaries, cx.deferred, suppressions))
     }));
     // Spans of this file are no longer needed; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    let (diagnostics, summaries, deferred) = match outcome {
+    let (diagnostics, summaries, deferred, suppressions) = match outcome {
         Ok(r) => r?,
         Err(panic) => {
             let msg = panic
@@ -242,78 +372,6 @@ pub fn check_text(rules: &[&dyn Rule], mut text: String, test_file: bool) -> Res
         diagnostics,
         summaries,
         deferred,
+        suppressions,
     })
-}
-
-/// Every `.rs` file under `paths` with its size, and an error report for each path that cannot
-/// be walked. Hidden directories and `target/` are skipped below a root; symlinked directories
-/// are never followed, so a symlink loop cannot hang the walk.
-pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<FileReport>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let mut error = |path: PathBuf, message: String| {
-        errors.push(FileReport {
-            path,
-            diagnostics: Vec::new(),
-            source: None,
-            error: Some(message),
-        });
-    };
-    for root in paths {
-        let root_meta = match std::fs::metadata(root) {
-            Ok(m) => m,
-            Err(e) => {
-                error(root.clone(), io_message(&e));
-                continue;
-            }
-        };
-        if root_meta.is_file() {
-            files.push((clean(root), root_meta.len()));
-            continue;
-        }
-        let walk = walkdir::WalkDir::new(root)
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_type().is_dir() || !is_skipped_dir(e.file_name()));
-        for entry in walk {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
-                    let msg = e.io_error().map(io_message).unwrap_or_else(|| e.to_string());
-                    error(clean(&path), msg);
-                    continue;
-                }
-            };
-            if entry.path().extension().is_none_or(|x| x != "rs") {
-                continue;
-            }
-            let ft = entry.file_type();
-            if ft.is_file() {
-                let len = entry.metadata().map_or(0, |m| m.len());
-                files.push((clean(entry.path()), len));
-            } else if ft.is_symlink() {
-                match std::fs::metadata(entry.path()) {
-                    Ok(m) if m.is_file() => files.push((clean(entry.path()), m.len())),
-                    Ok(_) => {}
-                    Err(_) => error(clean(entry.path()), "dangling symlink".into()),
-                }
-            }
-        }
-    }
-    files.sort();
-    files.dedup_by(|a, b| a.0 == b.0);
-    (files, errors)
-}
-
-fn is_skipped_dir(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name == "target" || (name.starts_with('.') && name != "." && name != "..")
-}
-
-/// `./src/a.rs` reads as `src/a.rs`.
-fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -62,6 +62,8 @@ pub struct Deferred {
     pub range: Range<usize>,
     pub labels: Vec<Label>,
     pub describe: Describe,
+    /// The enclosing fn, as [`Diagnostic::scope`].
+    pub scope: String,
 }
 
 /// Every fn of the run by name.
@@ -89,6 +91,7 @@ impl<'a> CrateIndex<'a> {
             .with_primary_label(label)
             .with_help(help);
         diag.labels.extend(d.labels.iter().cloned());
+        diag.scope.clone_from(&d.scope);
         let holds = match &d.need {
             Need::IsAsync => all.iter().all(|(_, f)| f.is_async),
             Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result),

@@ -5,15 +5,20 @@
 //! assert_eq!(report[0].diagnostic.rule, "block_on_in_async");
 //! ```
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod context;
 pub mod diagnostic;
+pub mod discover;
 pub mod engine;
 pub mod knowledge;
 mod nesting;
+pub mod options;
 pub mod render;
 pub mod rule;
 pub mod rules;
+mod suppress;
 pub mod tokens;
 mod walker;
 

@@ -3,6 +3,7 @@
 
 use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope};
 use crate::knowledge::FnSummary;
+use crate::options::Options;
 use crate::rule::{FnItem, Rule};
 use crate::tokens::contains_ident;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
@@ -20,22 +21,31 @@ pub struct Walker<'r, 'src> {
 }
 
 impl<'r, 'src> Walker<'r, 'src> {
-    pub fn new(rules: &'r [&'r dyn Rule], source: &'src str, file: &syn::File, test_file: bool) -> Self {
+    pub fn new(
+        rules: &'r [&'r dyn Rule],
+        source: &'src str,
+        options: &'src Options,
+        file: &syn::File,
+        test_file: bool,
+    ) -> Self {
+        // A project's own blocking calls, spawners or types can make any rule fire.
+        let extended = options.words().any(|w| source.contains(w));
         let rules = rules
             .iter()
             .copied()
             .filter(|r| {
                 let needles = r.meta().needles;
-                needles.is_empty() || needles.iter().any(|n| source.contains(n))
+                extended || needles.is_empty() || needles.iter().any(|n| source.contains(n))
             })
             .collect();
         Walker {
             rules,
             cx: Context::new(
                 source,
+                options,
                 FileFacts {
                     test_file,
-                    ..file_facts(source, file)
+                    ..file_facts(source, options, file)
                 },
             ),
             signature_from_trait: false,
@@ -131,7 +141,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                     segs.len() >= 2 && segs.last().is_some_and(|s| s.ident == "main" || s.ident == "test")
                 }),
             takes_token: sig.inputs.iter().any(
-                |a| matches!(a, syn::FnArg::Typed(pt) if type_info(&pt.ty).0.as_deref() == Some("CancellationToken")),
+                |a| matches!(a, syn::FnArg::Typed(pt) if type_info(&pt.ty).0.is_some_and(|t| self.cx.options().is_token_type(&t))),
             ),
             name,
             blocks: Vec::new(),
@@ -233,6 +243,13 @@ impl<'r, 'src> Walker<'r, 'src> {
             {
                 return true;
             }
+        }
+        if self
+            .cx
+            .configured_path(&p.path, &self.cx.options().insulating_wrappers)
+            .is_some()
+        {
+            return true;
         }
         // actix-web's `web::block(|| ..)` runs the closure on its blocking pool.
         if last.ident == "block" {
@@ -527,7 +544,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
             Expr::MethodCall(m) => {
                 self.visit_expr(&m.receiver);
-                let insulating = is_insulating_name(&m.method);
+                let insulating = is_insulating_name(&m.method)
+                    || Options::last_segments(&self.cx.options().insulating_wrappers).any(|w| m.method == w);
                 self.visit_args(insulating, m.args.iter());
             }
             _ => visit::visit_expr(self, e),
@@ -768,9 +786,8 @@ fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
 }
 
 /// Facts about the whole file that rules need before the walk reaches them.
-fn file_facts(source: &str, file: &syn::File) -> FileFacts {
-    #[derive(Default)]
-    struct Collect {
+fn file_facts(source: &str, options: &Options, file: &syn::File) -> FileFacts {
+    struct Collect<'o> {
         /// Type aliases of `Result` declared in the file (`type AppResult<T> = ...`).
         result_aliases: Vec<String>,
         /// (name, is a method, the last segment of its return type or future output)
@@ -779,8 +796,9 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         token_fields: HashSet<(String, String)>,
         mentions_token: bool,
         in_impl: usize,
+        options: &'o Options,
     }
-    impl<'ast> Visit<'ast> for Collect {
+    impl<'ast> Visit<'ast> for Collect<'_> {
         fn visit_signature(&mut self, sig: &'ast syn::Signature) {
             let name = sig.ident.to_string();
             if let syn::ReturnType::Type(_, ty) = &sig.output
@@ -798,9 +816,10 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
             }
             for f in &st.fields {
                 // `CancellationToken`, `Arc<CancellationToken>`, `Option<CancellationToken>`
-                let holds = quote::ToTokens::to_token_stream(&f.ty).into_iter().any(|t| {
-                    matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "CancellationToken")
-                        || matches!(&t, proc_macro2::TokenTree::Group(g) if g.stream().to_string().contains("CancellationToken"))
+                let holds = quote::ToTokens::to_token_stream(&f.ty).into_iter().any(|t| match &t {
+                    proc_macro2::TokenTree::Ident(i) => self.options.is_token_type(&i.to_string()),
+                    proc_macro2::TokenTree::Group(g) => self.options.mentions_token_type(&g.stream().to_string()),
+                    _ => false,
                 });
                 if let Some(name) = &f.ident
                     && holds
@@ -837,8 +856,13 @@ fn file_facts(source: &str, file: &syn::File) -> FileFacts {
         fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
     }
     let mut c = Collect {
-        mentions_token: source.contains("CancellationToken"),
-        ..Collect::default()
+        result_aliases: Vec::new(),
+        returns: Vec::new(),
+        async_fns: HashSet::new(),
+        token_fields: HashSet::new(),
+        mentions_token: options.mentions_token_type(source),
+        in_impl: 0,
+        options,
     };
     c.visit_file(file);
     let mut facts = FileFacts {

@@ -2,21 +2,15 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_async-lint");
+mod common;
+
+use common::{run, write};
 const CARGO_BIN: &str = env!("CARGO_BIN_EXE_cargo-async-lint");
 
 const BAD: &str = "async fn handler() {\n    futures::executor::block_on(work());\n}\n";
 const CLEAN: &str = "async fn handler() {\n    work().await;\n}\n";
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("binary runs")
-}
 
 fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--format", "json"];
@@ -29,12 +23,6 @@ fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
         )
     });
     (out.status.code().unwrap(), doc)
-}
-
-fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 fn error_for<'a>(doc: &'a Value, suffix: &str) -> &'a str {

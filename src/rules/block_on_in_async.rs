@@ -87,9 +87,10 @@ impl Rule for BlockOnInAsync {
         match expr {
             Expr::Call(call) => {
                 let Expr::Path(func) = &*call.func else { return };
-                if !cx.may_name(&func.path, NAMES) {
+                let configured = cx.configured_path(&func.path, &cx.options().executor_entry_points);
+                if configured.is_none() && !cx.may_name(&func.path, NAMES) {
                     if in_async {
-                        defer_crate_call(expr, cx, BlockKind::Executor, &META);
+                        defer_crate_call(expr, cx, BlockKind::Executor);
                     }
                     return;
                 }
@@ -97,7 +98,7 @@ impl Rule for BlockOnInAsync {
                 let candidates = cx.resolve_path(&func.path);
                 let find =
                     |known: &[&'static str]| candidates.iter().find_map(|c| known.iter().copied().find(|k| k == c));
-                if let Some(known) = find(BLOCK_ON_FNS) {
+                if let Some(known) = find(BLOCK_ON_FNS).or(configured) {
                     blocks(
                         cx,
                         cx.range(expr),
@@ -115,7 +116,7 @@ impl Rule for BlockOnInAsync {
                         );
                     cx.report(d);
                 } else if in_async {
-                    defer_crate_call(expr, cx, BlockKind::Executor, &META);
+                    defer_crate_call(expr, cx, BlockKind::Executor);
                 }
             }
             Expr::MethodCall(m) => {
@@ -144,7 +145,7 @@ impl Rule for BlockOnInAsync {
                         "blocks until the future completes",
                     );
                 } else if in_async {
-                    defer_crate_call(expr, cx, BlockKind::Executor, &META);
+                    defer_crate_call(expr, cx, BlockKind::Executor);
                 }
             }
             _ => {}

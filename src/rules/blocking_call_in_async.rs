@@ -321,15 +321,37 @@ fn fn_names() -> &'static [&'static str] {
     })
 }
 
+/// What a blocking call found in the code is.
+struct Hit<'a> {
+    /// The call as shown in the message.
+    shown: String,
+    in_tests: bool,
+    use_instead: std::borrow::Cow<'a, str>,
+    severity: Severity,
+}
+
+impl Hit<'static> {
+    fn builtin(entry: &'static Blocking, shown: String) -> Self {
+        Hit {
+            shown,
+            in_tests: entry.in_tests,
+            use_instead: entry.use_instead.into(),
+            severity: entry.severity,
+        }
+    }
+}
+
 /// The table entry a call matches, with the name to show.
-fn lookup(expr: &Expr, cx: &Context) -> Option<(&'static Blocking, String)> {
+fn lookup<'a>(expr: &Expr, cx: &'a Context) -> Option<Hit<'a>> {
+    lookup_builtin(expr, cx).or_else(|| lookup_configured(expr, cx))
+}
+
+fn lookup_builtin(expr: &Expr, cx: &Context) -> Option<Hit<'static>> {
     match expr {
         Expr::Call(c) => {
             let Expr::Path(func) = &*c.func else { return None };
-            let last = func.path.segments.last()?;
             // Cheap filters before resolving: the fn's own name (or a renaming import of it), or a
             // whole crate of blocking fns named in the file.
-            let _ = last;
             if !cx.may_name(&func.path, fn_names()) && !whole_crates().iter().any(|c| cx.file_mentions(c)) {
                 return None;
             }
@@ -340,20 +362,58 @@ fn lookup(expr: &Expr, cx: &Context) -> Option<(&'static Blocking, String)> {
                     Some(prefix) => c.starts_with(prefix) && c.len() > prefix.len(),
                     None => *c == p,
                 })?;
-                Some((b, format!("`{hit}`")))
+                Some(Hit::builtin(b, format!("`{hit}`")))
             })
         }
         Expr::MethodCall(m) if !method_names().iter().any(|n| m.method == n) => None,
         Expr::MethodCall(m) => entries().find_map(|b| match b.what {
-            Match::AnyReceiver(name) if m.method == name => Some((b, format!("`.{name}()`"))),
+            Match::AnyReceiver(name) if m.method == name => Some(Hit::builtin(b, format!("`.{name}()`"))),
             Match::Method { method, origin } if method.iter().any(|n| m.method == n) => {
                 let o = cx.origin(&m.receiver)?;
                 origin
                     .contains(&o.as_str())
-                    .then(|| (b, format!("`{o}(..)...{}()`", m.method)))
+                    .then(|| Hit::builtin(b, format!("`{o}(..)...{}()`", m.method)))
             }
             _ => None,
         }),
+        _ => None,
+    }
+}
+
+/// The project's own blocking calls (`blocking-calls` in the configuration).
+fn lookup_configured<'a>(expr: &Expr, cx: &'a Context) -> Option<Hit<'a>> {
+    let configured = &cx.options().blocking_calls;
+    let hit = |b: &'a crate::options::BlockingCall, shown: String| Hit {
+        shown,
+        in_tests: true,
+        use_instead: b
+            .use_instead
+            .as_deref()
+            .map_or(BLOCKING_POOL.into(), |u| format!("use `{u}` instead").into()),
+        severity: W,
+    };
+    match expr {
+        Expr::Call(c) => {
+            let Expr::Path(func) = &*c.func else { return None };
+            let last = func.path.segments.last()?;
+            let named = configured
+                .iter()
+                .filter_map(|b| b.path.as_deref())
+                .any(|p| p.ends_with("::*") || p.rsplit("::").next().is_some_and(|l| last.ident == l));
+            if !named {
+                return None;
+            }
+            let candidates = cx.resolve_path(&func.path);
+            configured.iter().find_map(|b| {
+                let p = b.path.as_deref()?;
+                let found = candidates.iter().find(|c| crate::options::path_matches(p, c))?;
+                Some(hit(b, format!("`{found}`")))
+            })
+        }
+        Expr::MethodCall(m) => configured
+            .iter()
+            .find(|b| b.method.as_deref().is_some_and(|n| m.method == n))
+            .map(|b| hit(b, format!("`.{}()`", m.method))),
         _ => None,
     }
 }
@@ -369,36 +429,37 @@ impl Rule for BlockingCallInAsync {
         if (!in_async && !cx.in_sync_fn_body()) || (in_async && cx.expects_panic()) {
             return;
         }
-        if let Some((entry, shown)) = lookup(expr, cx) {
-            if in_async && !entry.in_tests && cx.in_test() {
+        if let Some(hit) = lookup(expr, cx) {
+            if in_async && !hit.in_tests && cx.in_test() {
                 return;
             }
             if in_async {
                 let d = cx
                     .diagnostic(
                         cx.range(expr),
-                        format!("{shown} blocks the executor thread inside async code"),
+                        format!("{} blocks the executor thread inside async code", hit.shown),
                     )
-                    .with_severity(entry.severity)
+                    .with_severity(hit.severity)
                     .with_primary_label("blocks the thread")
                     .with_async_frame(cx)
-                    .with_help(entry.use_instead);
+                    .with_help(hit.use_instead.into_owned());
                 cx.report(d);
             } else {
+                let shown = hit.shown;
                 cx.note_blocking(BlockKind::Call, shown, cx.range(expr));
             }
             return;
         }
         // Test helpers that set up files or sockets are routine in tests.
         if in_async && !cx.in_test() {
-            defer_crate_call(expr, cx, BlockKind::Call, &META);
+            defer_crate_call(expr, cx, BlockKind::Call);
         }
     }
 }
 
 /// In async code, a call of a sync fn of the crate that blocks is reported at the call once the
 /// whole crate is known ("async all the way down").
-pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind, meta: &RuleMeta) {
+pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind) {
     let name = match expr {
         Expr::Call(c) => {
             let Expr::Path(p) = unparen(&c.func) else { return };
@@ -421,7 +482,6 @@ pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind, m
         BlockKind::Executor => |name| describe_call(name, "blocks on a future"),
     };
     let labels = cx.async_frame_label();
-    let _ = meta;
     cx.report_if(name, Need::Blocks(kind), call_range(expr), labels, describe);
 }
 

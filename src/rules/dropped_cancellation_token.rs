@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::knowledge::Need;
+use crate::options::TOKEN_TYPE;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
 use crate::rules::helpers::{callee_range, discarded, mentions, mentions_any, unparen};
 use crate::tokens::Leaves;
@@ -18,8 +19,6 @@ static META: RuleMeta = RuleMeta {
     docs: include_str!("../../rules/dropped_cancellation_token.md"),
     needles: &["drop_guard", "cancelled", "CancellationToken"],
 };
-
-const TOKEN_TYPE: &str = "CancellationToken";
 
 const SPAWNERS: &[&str] = &["tokio::spawn", "tokio::task::spawn", "tokio::task::spawn_local"];
 
@@ -72,7 +71,7 @@ impl Rule for DroppedCancellationToken {
 
     fn check_fn(&self, item: &FnItem<'_>, cx: &mut Context) {
         // Parts (b) and (d) need the token type named somewhere, if only in a renaming import.
-        if !cx.file_mentions(TOKEN_TYPE) {
+        if !cx.file_mentions(TOKEN_TYPE) && !cx.options().mentions_token_type(cx.source()) {
             return;
         }
         let params = token_params(item.sig, cx);
@@ -122,11 +121,14 @@ fn is_token_type(ty: &syn::Type, cx: &Context) -> bool {
     match ty {
         syn::Type::Reference(r) => is_token_type(&r.elem, cx),
         syn::Type::Path(p) => {
-            p.path.segments.last().is_some_and(|s| s.ident == TOKEN_TYPE)
+            p.path
+                .segments
+                .last()
+                .is_some_and(|s| cx.options().is_token_type(&s.ident.to_string()))
                 || cx
                     .resolve_path(&p.path)
                     .first()
-                    .is_some_and(|r| r.ends_with("::CancellationToken"))
+                    .is_some_and(|r| cx.options().is_token_path(r))
         }
         _ => false,
     }
@@ -226,7 +228,7 @@ fn passes_a_token(arg: &Expr) -> bool {
 /// Part (d): a long-running spawned task that never receives the token the fn holds and uses.
 fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context) {
     // Most fns hold no token; skip the body scan for them.
-    if tokens.is_empty() && !cx.block_text(item.block).contains(TOKEN_TYPE) {
+    if tokens.is_empty() && !cx.options().mentions_token_type(cx.block_text(item.block)) {
         return;
     }
     let mut scan = BodyScan {
@@ -341,7 +343,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, '_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
             let name = pi.ident.to_string();
-            if creates_token(&init.expr) {
+            if creates_token(&init.expr, self.cx) {
                 self.created_tokens.push(name.clone());
             }
             self.lets.push((name, (*init.expr).clone()));
@@ -351,7 +353,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_, '_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let Expr::Path(p) = &*c.func
             && matches!(c.args.first().map(unparen), Some(Expr::Async(_)))
-            && self.cx.path_matches(&p.path, SPAWNERS).is_some()
+            && (self.cx.path_matches(&p.path, SPAWNERS).is_some()
+                || self.cx.configured_path(&p.path, &self.cx.options().spawners).is_some())
         {
             self.spawns.push(Expr::Call(c.clone()));
         }
@@ -360,10 +363,10 @@ impl<'ast> Visit<'ast> for BodyScan<'_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-fn creates_token(e: &Expr) -> bool {
+fn creates_token(e: &Expr, cx: &Context) -> bool {
     match unparen(e) {
         Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.len() >= 2
-            && p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == TOKEN_TYPE)
+            && p.path.segments.iter().rev().nth(1).is_some_and(|s| cx.options().is_token_type(&s.ident.to_string()))
             && p.path.segments.last().is_some_and(|s| s.ident == "new" || s.ident == "default")),
         _ => false,
     }

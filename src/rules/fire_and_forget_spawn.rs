@@ -81,10 +81,11 @@ fn check_discarded(call: &Expr, cx: &mut Context) {
     let (kind, spawned, name) = match unparen(call) {
         Expr::Call(c) if c.args.len() == 1 => {
             let Expr::Path(p) = &*c.func else { return };
-            if !cx.may_name(&p.path, SPAWN_NAMES) {
+            let configured = cx.configured_path(&p.path, &cx.options().spawners);
+            if configured.is_none() && !cx.may_name(&p.path, SPAWN_NAMES) {
                 return;
             }
-            if let Some(k) = cx.path_matches(&p.path, DETACHING) {
+            if let Some(k) = cx.path_matches(&p.path, DETACHING).or(configured) {
                 (Spawn::Detaching, &c.args[0], k.to_string())
             } else if let Some(k) = cx.path_matches(&p.path, CANCEL_ON_DROP) {
                 (Spawn::CancelOnDrop, &c.args[0], k.to_string())

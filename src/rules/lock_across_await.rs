@@ -27,7 +27,9 @@ impl Rule for LockAcrossAwait {
         if cx.in_async().is_none() {
             return;
         }
-        let parking_lot = cx.file_mentions("parking_lot");
+        // Locks whose `.lock()` is the guard itself: parking_lot's, and the project's `lock-types`.
+        let parking_lot = cx.file_mentions("parking_lot")
+            || crate::options::Options::last_segments(&cx.options().lock_types).any(|t| cx.source().contains(t));
         for (i, stmt) in block.stmts.iter().enumerate() {
             let Stmt::Local(local) = stmt else { continue };
             let Some(name) = guard_binding(local, parking_lot) else {

@@ -8,10 +8,12 @@ mod block_on_in_async;
 pub(crate) mod blocking_call_in_async;
 mod dropped_cancellation_token;
 mod fire_and_forget_spawn;
+pub(crate) mod invalid_suppression;
 mod lock_across_await;
 mod sequential_awaits;
 mod unawaited_future;
 mod unforwarded_cancellation_token;
+pub(crate) mod unused_suppression;
 
 use crate::rule::Rule;
 
@@ -27,6 +29,8 @@ pub static ALL: &[&dyn Rule] = &[
     &async_closure_in_sync_spawn::AsyncClosureInSyncSpawn,
     &unforwarded_cancellation_token::UnforwardedCancellationToken,
     &unawaited_future::UnawaitedFuture,
+    &unused_suppression::UnusedSuppression,
+    &invalid_suppression::InvalidSuppression,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Rule> {

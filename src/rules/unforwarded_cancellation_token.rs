@@ -26,7 +26,7 @@ impl Rule for UnforwardedCancellationToken {
             Expr::MethodCall(m) => &m.args,
             _ => return,
         };
-        if !cx.file_mentions("CancellationToken") {
+        if !cx.file_mentions("CancellationToken") && !cx.options().mentions_token_type(cx.source()) {
             return;
         }
         for arg in args {
@@ -56,9 +56,10 @@ fn fresh_token<'e>(arg: &'e Expr, cx: &Context) -> Option<&'e Expr> {
                 let ctor = n >= 2 && (segs[n - 1].ident == "new" || segs[n - 1].ident == "default");
                 // `CancellationToken::new()`, or through a renaming import (`StopSignal::new()`).
                 if ctor
-                    && (segs[n - 2].ident == "CancellationToken"
+                    && (cx.options().is_token_type(&segs[n - 2].ident.to_string())
                         || cx.resolve_path(&p.path).first().is_some_and(|r| {
-                            r.ends_with("::CancellationToken::new") || r.ends_with("::CancellationToken::default")
+                            r.rsplit_once("::")
+                                .is_some_and(|(ty, _)| cx.options().is_token_path(ty))
                         }))
                 {
                     Some(arg)
@@ -77,11 +78,11 @@ fn fresh_token<'e>(arg: &'e Expr, cx: &Context) -> Option<&'e Expr> {
 /// The token the current fn holds: a parameter of that type, or a token field of `self`.
 fn held_token(cx: &Context, at: usize) -> Option<String> {
     let is_token = |t: &str| {
-        t == "CancellationToken"
+        cx.options().is_token_type(t)
             || cx
                 .resolve_name(t)
                 .first()
-                .is_some_and(|r| r.ends_with("::CancellationToken"))
+                .is_some_and(|r| cx.options().is_token_path(r))
     };
     let mut params = cx
         .visible_locals(at)
