@@ -1,14 +1,15 @@
 //! The command line: parse arguments, run the engine, render, choose the exit code.
 
 use crate::baseline::{self, Baseline};
+use crate::cargo::{Selection, Workspace};
 use crate::config::{self, ConfigError, Effective, Level, Settings};
 use crate::engine::{Engine, Report};
 use crate::render;
 use crate::rules;
 use clap::{Parser, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use codespan_reporting::term::termcolor::{ColorChoice, ColorSpec, StandardStream, WriteColor};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit codes.
 pub const EXIT_CLEAN: i32 = 0;
@@ -29,6 +30,32 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// `json` prints cargo's JSON messages (one `compiler-message` per finding), as
+    /// `cargo check --message-format json` does; for rust-analyzer and cargo tooling.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    pub message_format: Option<MessageFormat>,
+
+    /// First run `cargo check` (or `cargo clippy`) with JSON messages, pass its output through
+    /// unchanged, then add ours. This builds the code: build scripts and proc macros run.
+    #[arg(long, value_enum, value_name = "TOOL", num_args = 0..=1, default_missing_value = "check", requires = "message_format")]
+    pub with_check: Option<CheckTool>,
+
+    /// Lint only this package of the workspace (repeatable).
+    #[arg(long, short = 'p', value_name = "NAME", help_heading = "Package selection")]
+    pub package: Vec<String>,
+
+    /// Lint every member of the workspace.
+    #[arg(long, help_heading = "Package selection")]
+    pub workspace: bool,
+
+    /// Leave this package out (with --workspace).
+    #[arg(long, value_name = "NAME", help_heading = "Package selection")]
+    pub exclude: Vec<String>,
+
+    /// The Cargo.toml of the package or workspace to lint.
+    #[arg(long, value_name = "PATH", help_heading = "Package selection")]
+    pub manifest_path: Option<PathBuf>,
 
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -100,6 +127,33 @@ pub struct Args {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CheckTool {
+    Check,
+    Clippy,
+}
+
+/// How the binary was started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// `async-lint [PATH]...`: no path lints the current directory.
+    Direct,
+    /// `cargo async-lint`: no path lints the package (or workspace) cargo would build.
+    Cargo,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -109,8 +163,8 @@ pub enum Color {
     Never,
 }
 
-/// Runs the CLI on parsed arguments; `default_root` is linted when no path is given.
-pub fn run(args: Args, default_root: PathBuf) -> i32 {
+/// Runs the CLI on parsed arguments.
+pub fn run(args: Args, invocation: Invocation) -> i32 {
     if args.list_rules {
         let mut out = String::new();
         for r in rules::ALL {
@@ -125,19 +179,19 @@ pub fn run(args: Args, default_root: PathBuf) -> i32 {
         print!("{out}");
         return EXIT_CLEAN;
     }
-    let paths = if args.paths.is_empty() {
-        vec![default_root]
-    } else {
-        args.paths.clone()
-    };
-    let settings = match settings(&args, &paths) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_TROUBLE;
-        }
-    };
     if let Some(name) = &args.explain {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let settings = match settings(&args, &paths) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_TROUBLE;
+            }
+        };
         return match rules::by_name(name) {
             Some(r) => {
                 print!("{}", r.meta().docs);
@@ -150,6 +204,52 @@ pub fn run(args: Args, default_root: PathBuf) -> i32 {
             }
         };
     }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cargo_json = args.message_format == Some(MessageFormat::Json);
+    let workspace_flags =
+        args.workspace || !args.package.is_empty() || !args.exclude.is_empty() || args.manifest_path.is_some();
+    let wants_packages = workspace_flags || (args.paths.is_empty() && invocation == Invocation::Cargo);
+    // Cargo's view of the workspace: needed to choose packages and to name them in cargo's JSON.
+    let workspace = if wants_packages || cargo_json {
+        match Workspace::load(args.manifest_path.as_deref(), &cwd) {
+            Ok(ws) => Some(ws),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_TROUBLE;
+            }
+        }
+    } else {
+        None
+    };
+    let selected: Option<Vec<crate::cargo::Package>> = match (&workspace, wants_packages && args.paths.is_empty()) {
+        (Some(ws), true) => {
+            let sel = Selection {
+                packages: args.package.clone(),
+                workspace: args.workspace,
+                exclude: args.exclude.clone(),
+            };
+            match ws.select(&sel, &cwd) {
+                Ok(p) => Some(p.into_iter().cloned().collect()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_TROUBLE;
+                }
+            }
+        }
+        _ => None,
+    };
+    let paths: Vec<PathBuf> = match &selected {
+        Some(pkgs) => pkgs.iter().map(|p| relative_to_cwd(&p.dir, &cwd)).collect(),
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
+    };
+    let settings = match settings(&args, &paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_TROUBLE;
+        }
+    };
     let baseline_file = args.baseline.clone().or_else(|| settings.baseline.clone());
     if args.prune_baseline && baseline_file.is_none() {
         eprintln!("error: `--prune-baseline` needs a baseline: `--baseline FILE` or `baseline` in the configuration");
@@ -166,11 +266,28 @@ pub fn run(args: Args, default_root: PathBuf) -> i32 {
         },
         _ => None,
     };
+    if let Some(tool) = args.with_check
+        && let Err(e) = run_check(tool, &args)
+    {
+        eprintln!("error: {e}");
+        return EXIT_TROUBLE;
+    }
     let mut engine = Engine::new(rules::ALL.to_vec()).with_settings(settings);
     if let Some(n) = args.threads {
         engine = engine.with_threads(n);
     }
-    let mut report = engine.lint_paths(&paths);
+    let mut report = if selected.is_none() && !paths.is_empty() && paths.iter().all(|p| p.is_file()) {
+        lint_files_in_context(&engine, &paths)
+    } else {
+        engine.lint_paths(&paths)
+    };
+    // A package's directory may hold other packages; their files are theirs.
+    if let (Some(ws), Some(pkgs)) = (&workspace, &selected) {
+        report.files.retain(|f| {
+            ws.package_of(&f.path)
+                .is_none_or(|owner| pkgs.iter().any(|p| p.id == owner.id))
+        });
+    }
     if let Some(file) = &args.write_baseline {
         let b = Baseline::from_report(&report, &baseline::base_dir(file));
         if let Err(e) = b.write(file) {
@@ -228,9 +345,26 @@ pub fn run(args: Args, default_root: PathBuf) -> i32 {
             );
         }
     }
-    let written = match args.format {
-        Format::Json => std::io::stdout().write_all(render::json::render(&report).as_bytes()),
-        Format::Human => print_human(&report, args.color),
+    let written = if cargo_json {
+        let ws = workspace.as_ref().expect("loaded for cargo's JSON");
+        for (p, m) in report.errors() {
+            eprintln!("error: cannot lint {}: {m}", p.display());
+        }
+        std::io::stdout().write_all(render::cargo::render(&report, ws).as_bytes())
+    } else {
+        match args.format {
+            Format::Json => std::io::stdout().write_all(render::json::render(&report).as_bytes()),
+            Format::Sarif => std::io::stdout().write_all(render::sarif::render(&report, &cwd).as_bytes()),
+            Format::Github => std::io::stdout().write_all(render::github::render(&report).as_bytes()),
+            Format::Gitlab => std::io::stdout().write_all(render::gitlab::render(&report, &cwd).as_bytes()),
+            Format::Human => {
+                let groups = selected
+                    .as_ref()
+                    .filter(|p| p.len() > 1)
+                    .and_then(|_| workspace.as_ref().map(|ws| group_by_package(&report, ws)));
+                print_human(&report, groups, args.color)
+            }
+        }
     };
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -239,6 +373,103 @@ pub fn run(args: Args, default_root: PathBuf) -> i32 {
         return EXIT_TROUBLE;
     }
     exit_code(&report)
+}
+
+/// Lints the files named, seeing the rest of their packages for crate-wide knowledge (which
+/// sync fns block, which fns are async) without reporting on them.
+fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Report {
+    let key = |p: &Path| {
+        std::path::absolute(p)
+            .map(|a| config::normalize(&a))
+            .unwrap_or_default()
+    };
+    let named: Vec<(PathBuf, &PathBuf)> = files.iter().map(|f| (key(f), f)).collect();
+    let mut roots: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| crate::cargo::package_root(f.parent().unwrap_or(Path::new("."))))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    let mut paths = roots;
+    paths.extend(files.iter().cloned());
+    let mut report = engine.lint_paths(&paths);
+    report.files.retain_mut(|f| {
+        let k = key(&f.path);
+        match named.iter().find(|(n, _)| *n == k) {
+            Some((_, given)) => {
+                f.path = (*given).clone();
+                true
+            }
+            None => false,
+        }
+    });
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    report.files.dedup_by(|a, b| a.path == b.path);
+    report
+}
+
+/// Runs `cargo check`/`cargo clippy --message-format json` and copies its stdout through.
+fn run_check(tool: CheckTool, args: &Args) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.arg(match tool {
+        CheckTool::Check => "check",
+        CheckTool::Clippy => "clippy",
+    });
+    cmd.args(["--message-format", "json", "--all-targets"]);
+    if args.workspace {
+        cmd.arg("--workspace");
+    }
+    for p in &args.package {
+        cmd.args(["--package", p]);
+    }
+    for p in &args.exclude {
+        cmd.args(["--exclude", p]);
+    }
+    if let Some(m) = &args.manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut from = child.stdout.take().expect("piped");
+    let mut to = std::io::stdout().lock();
+    std::io::copy(&mut from, &mut to).map_err(|e| format!("cannot pass cargo's output through: {e}"))?;
+    to.flush().map_err(|e| e.to_string())?;
+    child.wait().map_err(|e| format!("cargo did not finish: {e}"))?;
+    Ok(())
+}
+
+/// `dir` as a path from `cwd` (`.`, `crates/a` or `../..`), so reported paths stay short.
+fn relative_to_cwd(dir: &Path, cwd: &Path) -> PathBuf {
+    let cwd = config::normalize(cwd);
+    let common = cwd.ancestors().find(|a| dir.starts_with(a));
+    let Some(common) = common.filter(|c| c.parent().is_some()) else {
+        return dir.to_path_buf();
+    };
+    let ups = cwd.strip_prefix(common).map_or(0, |r| r.components().count());
+    let mut out: PathBuf = (0..ups).map(|_| "..").collect();
+    out.push(dir.strip_prefix(common).unwrap_or(dir));
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// Files by package, in the order packages are named, for human output.
+fn group_by_package<'a>(report: &'a Report, ws: &Workspace) -> Vec<(String, Vec<&'a crate::engine::FileReport>)> {
+    let mut groups: Vec<(String, Vec<&crate::engine::FileReport>)> = Vec::new();
+    for f in &report.files {
+        let name = ws
+            .package_of(&f.path)
+            .map_or("(no package)".to_string(), |p| p.name.clone());
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(f),
+            None => groups.push((name, vec![f])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    groups
 }
 
 /// The configuration for `paths` with the command line on top.
@@ -298,7 +529,11 @@ pub fn exit_code(report: &Report) -> i32 {
     }
 }
 
-fn print_human(report: &Report, color: Color) -> std::io::Result<()> {
+fn print_human(
+    report: &Report,
+    groups: Option<Vec<(String, Vec<&crate::engine::FileReport>)>>,
+    color: Color,
+) -> std::io::Result<()> {
     let choice = match color {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
@@ -308,8 +543,26 @@ fn print_human(report: &Report, color: Color) -> std::io::Result<()> {
     let (errors, summary) = render::human::summary(report);
     let stdout = StandardStream::stdout(choice);
     let mut out = stdout.lock();
-    for file in &report.files {
-        render::human::render_file(&mut out, file)?;
+    match groups {
+        Some(groups) => {
+            for (name, files) in groups {
+                let findings: usize = files.iter().map(|f| f.diagnostics.len()).sum();
+                if findings == 0 {
+                    continue;
+                }
+                out.set_color(ColorSpec::new().set_bold(true))?;
+                writeln!(out, "package `{name}`: {findings} finding(s)")?;
+                out.reset()?;
+                for file in files {
+                    render::human::render_file(&mut out, file)?;
+                }
+            }
+        }
+        None => {
+            for file in &report.files {
+                render::human::render_file(&mut out, file)?;
+            }
+        }
     }
     out.flush()?;
     if !errors.is_empty() {

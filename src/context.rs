@@ -608,6 +608,21 @@ impl Diagnostic {
         self
     }
 
+    /// The help as a concrete rewrite of `range`.
+    pub fn with_suggestion(
+        mut self,
+        range: Range<usize>,
+        replacement: impl Into<String>,
+        applicability: crate::diagnostic::Applicability,
+    ) -> Self {
+        self.suggestion = Some(crate::diagnostic::Suggestion {
+            range,
+            replacement: replacement.into(),
+            applicability,
+        });
+        self
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self

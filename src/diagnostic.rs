@@ -9,6 +9,32 @@ pub struct Label {
     pub message: String,
 }
 
+/// How sure a suggested rewrite is, in rustc's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    /// Correct as written; a tool may apply it.
+    MachineApplicable,
+    /// Probably right, but the surrounding code may need changes too.
+    MaybeIncorrect,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+        }
+    }
+}
+
+/// A concrete rewrite of part of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    pub range: Range<usize>,
+    pub replacement: String,
+    pub applicability: Applicability,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub rule: &'static str,
@@ -20,6 +46,8 @@ pub struct Diagnostic {
     pub primary_label: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// The help as a rewrite, where there is one.
+    pub suggestion: Option<Suggestion>,
     /// The enclosing fn (`Worker::run`, `handler`), empty at module level; part of a finding's
     /// identity in baselines, which must survive line moves.
     pub scope: String,
@@ -35,6 +63,7 @@ impl Diagnostic {
             primary_label: String::new(),
             labels: Vec::new(),
             help: None,
+            suggestion: None,
             scope: String::new(),
         }
     }

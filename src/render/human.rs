@@ -104,3 +104,12 @@ pub fn render_file_to_string(file: &FileReport) -> String {
     }
     out
 }
+
+/// One diagnostic as plain text, as rustc's `rendered` field carries it.
+pub fn render_one(file: &FileReport, d: &Located) -> String {
+    let Some(source) = &file.source else {
+        return String::new();
+    };
+    let files = SimpleFile::new(file.path.display().to_string(), source.as_str());
+    term::emit_into_string(&Config::default(), &files, &to_codespan(d)).unwrap_or_default()
+}

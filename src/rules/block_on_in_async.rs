@@ -1,6 +1,7 @@
 //! `block_on_in_async`: a blocking executor entry point, or a new runtime, in async code.
 
 use crate::context::Context;
+use crate::diagnostic::Applicability;
 use crate::knowledge::BlockKind;
 use crate::rule::{Rule, RuleMeta, Severity};
 use crate::rules::blocking_call_in_async::defer_crate_call;
@@ -74,11 +75,18 @@ impl Rule for BlockOnInAsync {
         // async callers elsewhere in the crate.
         let blocks = |cx: &mut Context, range: std::ops::Range<usize>, what: String, label: &str| {
             if in_async {
-                let d = cx
-                    .diagnostic(range, format!("{what} blocks the executor thread inside async code"))
+                let mut d = cx
+                    .diagnostic(
+                        range.clone(),
+                        format!("{what} blocks the executor thread inside async code"),
+                    )
                     .with_primary_label(label)
                     .with_async_frame(cx)
                     .with_help(HELP_AWAIT);
+                // `block_on(fut)` / `rt.block_on(fut)` becomes `fut.await`.
+                if let Some(fut) = awaitable_arg(expr) {
+                    d = d.with_suggestion(range, format!("{}.await", cx.text(fut)), Applicability::MaybeIncorrect);
+                }
                 cx.report(d);
             } else {
                 cx.note_blocking(BlockKind::Executor, what, range);
@@ -151,6 +159,29 @@ impl Rule for BlockOnInAsync {
             _ => {}
         }
     }
+}
+
+/// The one future argument of a `block_on` call, if it can take `.await` as written.
+fn awaitable_arg(expr: &Expr) -> Option<&Expr> {
+    let (name, args) = match expr {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => (p.path.segments.last()?.ident.to_string(), &c.args),
+            _ => return None,
+        },
+        Expr::MethodCall(m) => (m.method.to_string(), &m.args),
+        _ => return None,
+    };
+    if name != "block_on" || args.len() != 1 {
+        return None;
+    }
+    let arg = &args[0];
+    // Calls, method chains, paths, awaits and blocks bind tighter than `.await`; others need
+    // parentheses, and a rewrite that needs them is not worth guessing.
+    matches!(
+        arg,
+        Expr::Call(_) | Expr::MethodCall(_) | Expr::Path(_) | Expr::Field(_) | Expr::Async(_) | Expr::Paren(_)
+    )
+    .then_some(arg)
 }
 
 /// `LocalPool::new()` directly, or a local initialised from it.

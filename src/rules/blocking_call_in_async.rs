@@ -1,6 +1,7 @@
 //! `blocking_call_in_async`: a call that blocks the thread, made on an executor thread.
 
 use crate::context::Context;
+use crate::diagnostic::Applicability;
 use crate::knowledge::{BlockKind, Need};
 use crate::rule::{Rule, RuleMeta, Severity};
 use crate::rules::helpers::{call_range, unparen};
@@ -443,6 +444,10 @@ impl Rule for BlockingCallInAsync {
                     .with_primary_label("blocks the thread")
                     .with_async_frame(cx)
                     .with_help(hit.use_instead.into_owned());
+                let d = match async_rewrite(expr, cx) {
+                    Some(rewrite) => d.with_suggestion(cx.range(expr), rewrite, Applicability::MaybeIncorrect),
+                    None => d,
+                };
                 cx.report(d);
             } else {
                 let shown = hit.shown;
@@ -454,6 +459,27 @@ impl Rule for BlockingCallInAsync {
         if in_async && !cx.in_test() {
             defer_crate_call(expr, cx, BlockKind::Call);
         }
+    }
+}
+
+/// The async form of a blocking call, where it is a mechanical rewrite: tokio's `blocking_*`
+/// bridges become the awaited method, `std::thread::sleep` in a tokio file becomes tokio's.
+fn async_rewrite(expr: &Expr, cx: &Context) -> Option<String> {
+    match expr {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let method = name
+                .strip_prefix("blocking_")
+                .filter(|_| TOKIO_BRIDGES.contains(&name.as_str()))?;
+            let args: Vec<&str> = m.args.iter().map(|a| cx.text(a)).collect();
+            Some(format!("{}.{method}({}).await", cx.text(&*m.receiver), args.join(", ")))
+        }
+        Expr::Call(c) if c.args.len() == 1 && cx.facts().uses_tokio => {
+            let Expr::Path(p) = &*c.func else { return None };
+            cx.path_matches(&p.path, &["std::thread::sleep"])?;
+            Some(format!("tokio::time::sleep({}).await", cx.text(&c.args[0])))
+        }
+        _ => None,
     }
 }
 

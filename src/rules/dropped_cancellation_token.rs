@@ -1,6 +1,7 @@
 //! `dropped_cancellation_token`: cancellation that is dropped, ignored or never passed on.
 
 use crate::context::Context;
+use crate::diagnostic::Applicability;
 use crate::knowledge::Need;
 use crate::options::TOKEN_TYPE;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
@@ -50,6 +51,12 @@ impl Rule for DroppedCancellationToken {
                         .with_severity(Severity::Error)
                         .with_primary_label("guard dropped here")
                         .with_help("bind the guard to a named variable (`let _guard = token.drop_guard();`) so it cancels when that scope ends");
+                    let d = match stmt {
+                        syn::Stmt::Local(l) if matches!(l.pat, Pat::Wild(_)) => {
+                            d.with_suggestion(cx.range(&l.pat), "_guard", Applicability::MachineApplicable)
+                        }
+                        _ => d,
+                    };
                     cx.report(d);
                 }
                 "cancelled" | "cancelled_owned" if m.args.is_empty() => {

@@ -1,0 +1,1 @@
+﻿async fn f() { futures::executor::block_on(g()); }
