@@ -61,14 +61,66 @@ pub struct Baseline {
 
 const VERSION: u32 = 1;
 
-/// The whitespace-normalised text of a finding's primary range.
-fn code_of(file: &FileReport, d: &Located) -> String {
+/// The flagged code with whitespace runs collapsed, for people reading the baseline.
+fn readable_code(file: &FileReport, d: &Located) -> String {
     let text = file
         .source
         .as_deref()
         .and_then(|s| s.get(d.diagnostic.range.clone()))
         .unwrap_or("");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of a finding's primary range as tokens, so layout does not matter: `f( 10 )`,
+/// `f(10)` and rustfmt's `f(\n    10,\n)` are the same code.
+fn code_of(file: &FileReport, d: &Located) -> String {
+    let text = file
+        .source
+        .as_deref()
+        .and_then(|s| s.get(d.diagnostic.range.clone()))
+        .unwrap_or("");
+    match text.parse::<proc_macro2::TokenStream>() {
+        Ok(tokens) => {
+            let mut out = Vec::new();
+            flatten(tokens, &mut out);
+            out.join(" ")
+        }
+        // Not a token sequence on its own (cut inside a literal): layout is all we can drop.
+        Err(_) => readable_code(file, d),
+    }
+}
+
+/// Tokens in order, with delimiters as tokens of their own and a trailing comma dropped.
+fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut stack = vec![tokens.into_iter()];
+    let mut closers = Vec::new();
+    while let Some(iter) = stack.last_mut() {
+        match iter.next() {
+            Some(TokenTree::Group(g)) => {
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push(open.to_string());
+                closers.push(close);
+                stack.push(g.stream().into_iter());
+            }
+            Some(t) => out.push(t.to_string()),
+            None => {
+                stack.pop();
+                if let Some(close) = closers.pop() {
+                    if out.last().is_some_and(|t| t == ",") {
+                        out.pop();
+                    }
+                    out.push(close.to_string());
+                }
+            }
+        }
+    }
+    out.retain(|t| !t.is_empty());
 }
 
 /// The identity of a finding; paths are made relative to `base`.
@@ -93,7 +145,8 @@ fn relative_path(path: &Path, base: &Path) -> String {
     let abs = std::path::absolute(path)
         .map(|p| normalize(&p))
         .unwrap_or_else(|_| path.to_path_buf());
-    let rel = abs.strip_prefix(base).map(Path::to_path_buf).unwrap_or(abs);
+    // `../src/a.rs` for a baseline kept beside the tree, never an absolute path when avoidable.
+    let rel = crate::config::relative_path(&abs, base);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -125,7 +178,7 @@ impl Baseline {
         let mut b = Baseline::default();
         for (file, d) in report.diagnostics() {
             let k = key(file, d, base);
-            let code = code_of(file, d);
+            let code = readable_code(file, d);
             b.entries
                 .entry(k.clone())
                 .or_insert_with(|| Entry {
@@ -189,8 +242,10 @@ impl Baseline {
         std::fs::write(path, self.to_json()).map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
     }
 
-    /// Takes the findings the baseline accepts out of `report`.
-    pub fn filter(&self, report: &mut Report, base: &Path) -> Filtered {
+    /// Takes the findings the baseline accepts out of `report`. Only entries that `covered`
+    /// says this run could have seen (their file was linted, their rule ran) can be stale; the
+    /// others are kept as they are, so a run over part of the tree prunes nothing else.
+    pub fn filter(&self, report: &mut Report, base: &Path, covered: impl Fn(&Entry) -> bool) -> Filtered {
         let mut seen: BTreeMap<Key, usize> = BTreeMap::new();
         let mut known = 0;
         for file in &mut report.files {
@@ -213,6 +268,10 @@ impl Baseline {
         };
         for (k, e) in &self.entries {
             let found = seen.get(k).copied().unwrap_or(0);
+            if !covered(e) {
+                out.pruned.entries.insert(k.clone(), e.clone());
+                continue;
+            }
             if found < e.count {
                 out.stale.push(Entry {
                     count: e.count - found,
@@ -268,8 +327,8 @@ mod tests {
         );
         let b = file(
             "src/a.rs",
-            "// new line\n\nfn f() {\n        block_on(x(\n 1 ));\n}",
-            &[("block_on(x(\n 1 ))", "f")],
+            "// new line\n\nfn f() {\n        block_on(x(\n 1,\n ) );\n}",
+            &[("block_on(x(\n 1,\n ) )", "f")],
         );
         assert_eq!(key(&a, &a.diagnostics[0], &base), key(&b, &b.diagnostics[0], &base));
         let c = file("src/a.rs", "fn g() { block_on(x( 1 )); }", &[("block_on(x( 1 ))", "g")]);
@@ -296,11 +355,16 @@ mod tests {
         let mut d = now.files[0].diagnostics[0].clone();
         d.diagnostic.range = second..second + 11;
         now.files[0].diagnostics.push(d);
-        let out = baseline.filter(&mut now, &base);
+        let out = baseline.filter(&mut now, &base, |_| true);
         assert_eq!(out.known, 1);
         assert_eq!(now.files[0].diagnostics.len(), 1);
         assert_eq!(out.stale.len(), 1);
         assert_eq!(out.stale[0].code, "block_on(b)");
         assert_eq!(out.pruned.len(), 1);
+        // A run that did not cover the file keeps its entries.
+        let mut none = Report::default();
+        let out = baseline.filter(&mut none, &base, |_| false);
+        assert!(out.stale.is_empty());
+        assert_eq!(out.pruned.len(), 2);
     }
 }

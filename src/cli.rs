@@ -176,7 +176,7 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
                 m.summary
             ));
         }
-        print!("{out}");
+        let _ = std::io::stdout().write_all(out.as_bytes());
         return EXIT_CLEAN;
     }
     if let Some(name) = &args.explain {
@@ -194,8 +194,12 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
         };
         return match rules::by_name(name) {
             Some(r) => {
-                print!("{}", r.meta().docs);
-                println!("\n---\nEffective level here: {}", describe_level(r.meta(), &settings));
+                let text = format!(
+                    "{}\n---\nEffective level here: {}\n",
+                    r.meta().docs,
+                    describe_level(r.meta(), &settings)
+                );
+                let _ = std::io::stdout().write_all(text.as_bytes());
                 EXIT_CLEAN
             }
             None => {
@@ -272,14 +276,32 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
         eprintln!("error: {e}");
         return EXIT_TROUBLE;
     }
-    let mut engine = Engine::new(rules::ALL.to_vec()).with_settings(settings);
+    // Without --config/--no-config, each file follows the configuration nearest to it.
+    let nested = args.config.is_none() && !args.no_config;
+    let mut engine = Engine::new(rules::ALL.to_vec())
+        .with_settings(settings)
+        .with_nested_configs(nested);
     if let Some(n) = args.threads {
         engine = engine.with_threads(n);
     }
-    let mut report = if selected.is_none() && !paths.is_empty() && paths.iter().all(|p| p.is_file()) {
+    let named_files = selected.is_none() && !paths.is_empty() && paths.iter().all(|p| p.is_file());
+    if named_files {
+        let outside = paths
+            .iter()
+            .any(|f| crate::cargo::package_root(f.parent().unwrap_or(Path::new("."))).is_none());
+        engine = engine.with_partial_crate(outside);
+    }
+    let linted = if named_files {
         lint_files_in_context(&engine, &paths)
     } else {
-        engine.lint_paths(&paths)
+        engine.lint(&paths)
+    };
+    let mut report = match linted {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_TROUBLE;
+        }
     };
     // A package's directory may hold other packages; their files are theirs.
     if let (Some(ws), Some(pkgs)) = (&workspace, &selected) {
@@ -305,7 +327,22 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
         };
     }
     if let Some((file, b)) = &baseline {
-        let filtered = b.filter(&mut report, &baseline::base_dir(file));
+        let base = baseline::base_dir(file);
+        let linted: std::collections::HashMap<PathBuf, &Path> = report
+            .files
+            .iter()
+            .filter(|f| f.error.is_none())
+            .map(|f| (absolute(&f.path), f.path.as_path()))
+            .collect();
+        // Entries of files this run did not lint, or of rules it did not run, are not stale.
+        let plans: std::collections::HashMap<PathBuf, crate::engine::Plan> =
+            linted.iter().map(|(abs, p)| (abs.clone(), engine.plan(p))).collect();
+        let covered = |e: &baseline::Entry| {
+            plans
+                .get(&config::normalize(&base.join(&e.path)))
+                .is_some_and(|plan| plan.runs(&e.rule))
+        };
+        let filtered = b.filter(&mut report, &base, covered);
         if args.prune_baseline {
             if let Err(e) = filtered.pruned.write(file) {
                 eprintln!("error: {e}");
@@ -367,9 +404,9 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
         }
     };
     if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !is_broken_pipe(&e)
     {
-        eprintln!("error: cannot write output: {e}");
+        let _ = writeln!(std::io::stderr(), "error: cannot write output: {e}");
         return EXIT_TROUBLE;
     }
     exit_code(&report)
@@ -377,7 +414,7 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
 
 /// Lints the files named, seeing the rest of their packages for crate-wide knowledge (which
 /// sync fns block, which fns are async) without reporting on them.
-fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Report {
+fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Result<Report, ConfigError> {
     let key = |p: &Path| {
         std::path::absolute(p)
             .map(|a| config::normalize(&a))
@@ -392,7 +429,7 @@ fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Report {
     roots.dedup();
     let mut paths = roots;
     paths.extend(files.iter().cloned());
-    let mut report = engine.lint_paths(&paths);
+    let mut report = engine.lint(&paths)?;
     report.files.retain_mut(|f| {
         let k = key(&f.path);
         match named.iter().find(|(n, _)| *n == k) {
@@ -405,7 +442,7 @@ fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Report {
     });
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     report.files.dedup_by(|a, b| a.path == b.path);
-    report
+    Ok(report)
 }
 
 /// Runs `cargo check`/`cargo clippy --message-format json` and copies its stdout through.
@@ -439,21 +476,15 @@ fn run_check(tool: CheckTool, args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p)
+        .map(|a| config::normalize(&a))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// `dir` as a path from `cwd` (`.`, `crates/a` or `../..`), so reported paths stay short.
 fn relative_to_cwd(dir: &Path, cwd: &Path) -> PathBuf {
-    let cwd = config::normalize(cwd);
-    let common = cwd.ancestors().find(|a| dir.starts_with(a));
-    let Some(common) = common.filter(|c| c.parent().is_some()) else {
-        return dir.to_path_buf();
-    };
-    let ups = cwd.strip_prefix(common).map_or(0, |r| r.components().count());
-    let mut out: PathBuf = (0..ups).map(|_| "..").collect();
-    out.push(dir.strip_prefix(common).unwrap_or(dir));
-    if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
-    }
+    config::relative_path(dir, &config::normalize(cwd))
 }
 
 /// Files by package, in the order packages are named, for human output.
@@ -484,19 +515,36 @@ fn settings(args: &Args, paths: &[PathBuf]) -> Result<Settings, ConfigError> {
         None => Settings::default(),
     };
     let known = |name: &str| {
-        rules::by_name(name)
-            .map(|r| r.meta().name)
-            .ok_or_else(|| ConfigError(format!("unknown rule `{name}`; known rules: {}", config::rule_names())))
+        let name = name.trim();
+        rules::by_name(name).map(|r| r.meta().name).ok_or_else(|| {
+            ConfigError(format!(
+                "unknown rule `{name}`; known rules: all, {}",
+                config::rule_names()
+            ))
+        })
     };
     if let Some(select) = &args.select {
-        settings.cli.select = Some(select.iter().map(|n| known(n)).collect::<Result<_, _>>()?);
+        settings.cli.select = Some(
+            select
+                .iter()
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| known(n))
+                .collect::<Result<_, _>>()?,
+        );
     }
-    for (names, level) in [
+    let layers = [
         (&args.allow, Level::Allow),
         (&args.warn, Level::Warn),
         (&args.deny, Level::Deny),
-    ] {
-        for n in names {
+    ];
+    // `--deny` beats `--warn` beats `--allow`; `all` sets every rule at that level.
+    for (names, level) in layers {
+        if names.iter().any(|n| n.trim() == "all") {
+            settings.cli.forced.set_all(level);
+        }
+    }
+    for (names, level) in layers {
+        for n in names.iter().filter(|n| n.trim() != "all" && !n.trim().is_empty()) {
             settings.cli.forced.set(known(n)?, level);
         }
     }
@@ -504,18 +552,23 @@ fn settings(args: &Args, paths: &[PathBuf]) -> Result<Settings, ConfigError> {
         settings.respect_gitignore = false;
     }
     settings.require_reason |= args.require_reason;
+    settings.require_reason_from_cli = args.require_reason;
     Ok(settings)
 }
 
 fn describe_level(meta: &crate::RuleMeta, settings: &Settings) -> String {
-    let from = settings
-        .source
-        .as_ref()
-        .map_or("no configuration file".to_string(), |p| p.display().to_string());
+    let from = if settings.cli.forced.mentions(meta.name) || settings.cli.select.is_some() {
+        "the command line".to_string()
+    } else {
+        settings
+            .source
+            .as_ref()
+            .map_or("no configuration file".to_string(), |p| p.display().to_string())
+    };
     match settings.effective(meta.name, None) {
         Effective::Off => format!("allow (off; {from})"),
         Effective::Default => format!("{} (the default; {from})", meta.default_severity),
-        Effective::Forced(s) => format!("{} ({from}); per-path overrides may change it", s),
+        Effective::Forced(s) => format!("{s} ({from}); per-path overrides may change it"),
     }
 }
 
@@ -527,6 +580,14 @@ pub fn exit_code(report: &Report) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// Whether writing failed only because the reader went away (`async-lint .. | head`).
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<codespan_reporting::files::Error>())
+            .is_some_and(|f| matches!(f, codespan_reporting::files::Error::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn print_human(

@@ -103,6 +103,17 @@ impl Levels {
     pub fn set(&mut self, rule: &'static str, level: Level) {
         self.by_rule.insert(rule, level);
     }
+
+    /// Sets the level of every rule, replacing what was set for single rules.
+    pub fn set_all(&mut self, level: Level) {
+        self.all = Some(level);
+        self.by_rule.clear();
+    }
+
+    /// Whether a level is set for `rule`, by name or through `all`.
+    pub fn mentions(&self, rule: &str) -> bool {
+        self.get(rule).is_some()
+    }
 }
 
 #[derive(Debug)]
@@ -134,6 +145,8 @@ pub struct Settings {
     exclude: GlobSet,
     pub respect_gitignore: bool,
     pub require_reason: bool,
+    /// `--require-reason` was given: it holds under every configuration of the run.
+    pub require_reason_from_cli: bool,
     /// The baseline file named in the configuration, relative to the working directory.
     pub baseline: Option<PathBuf>,
     pub options: Options,
@@ -151,6 +164,7 @@ impl Default for Settings {
             exclude: GlobSet::empty(),
             respect_gitignore: true,
             require_reason: false,
+            require_reason_from_cli: false,
             baseline: None,
             options: Options::default(),
         }
@@ -224,23 +238,42 @@ pub fn discover(paths: &[PathBuf]) -> Result<Option<PathBuf>, ConfigError> {
     let cwd = std::env::current_dir().map_err(|e| ConfigError(format!("cannot read the working directory: {e}")))?;
     let mut start = common_dir(paths, &cwd);
     loop {
-        for name in FILE_NAMES {
-            let candidate = start.join(name);
-            if candidate.is_file() {
-                return Ok(Some(candidate));
-            }
-        }
-        let manifest = start.join("Cargo.toml");
-        // Only a manifest that mentions us is parsed; others may be anything.
-        if let Ok(text) = std::fs::read_to_string(&manifest)
-            && text.contains("async-lint")
-            && manifest_config(&manifest, &text)?.is_some()
-        {
-            return Ok(Some(manifest));
+        if let Some(found) = in_dir(&start)? {
+            return Ok(Some(found));
         }
         if !start.pop() {
             return Ok(None);
         }
+    }
+}
+
+/// The configuration file of `dir` itself, if it has one.
+pub fn in_dir(dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
+    for name in FILE_NAMES {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            return Ok(Some(candidate));
+        }
+    }
+    let manifest = dir.join("Cargo.toml");
+    // Only a manifest that mentions us is parsed; others may be anything.
+    if let Ok(text) = std::fs::read_to_string(&manifest)
+        && text.contains("async-lint")
+        && manifest_config(&manifest, &text)?.is_some()
+    {
+        return Ok(Some(manifest));
+    }
+    Ok(None)
+}
+
+impl Settings {
+    /// The command line's part of these settings, applied to settings from another file.
+    pub fn with_command_line_of(mut self, run: &Settings) -> Self {
+        self.cli = run.cli.clone();
+        self.respect_gitignore &= run.respect_gitignore;
+        self.require_reason |= run.require_reason_from_cli;
+        self.require_reason_from_cli = run.require_reason_from_cli;
+        self
     }
 }
 
@@ -263,7 +296,7 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", shown(path))))
 }
 
 fn manifest_config(path: &Path, text: &str) -> Result<Option<RawConfig>, ConfigError> {
@@ -277,7 +310,7 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
     let message = e.message().trim_end().replace('\n', " ");
     match e.span() {
         Some(span) => at(path, text, span.start, &message),
-        None => ConfigError(format!("{}: {message}", path.display())),
+        None => ConfigError(format!("{}: {message}", shown(path))),
     }
 }
 
@@ -285,7 +318,23 @@ fn at(path: &Path, text: &str, offset: usize, message: &str) -> ConfigError {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    ConfigError(format!("{}:{line}:{column}: {message}", path.display()))
+    ConfigError(format!("{}:{line}:{column}: {message}", shown(path)))
+}
+
+/// A configuration path as messages show it: from the working directory when that is shorter.
+fn shown(path: &Path) -> String {
+    let abs = std::path::absolute(path)
+        .map(|p| normalize(&p))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let cwd = std::env::current_dir().map(|c| normalize(&c)).unwrap_or_default();
+    let rel = relative_path(&abs, &cwd);
+    if rel.as_os_str().len() < path.as_os_str().len() {
+        rel
+    } else {
+        path.to_path_buf()
+    }
+    .display()
+    .to_string()
 }
 
 fn resolve(raw: RawConfig, path: &Path, text: &str, root: PathBuf) -> Result<Settings, ConfigError> {
@@ -322,6 +371,7 @@ fn resolve(raw: RawConfig, path: &Path, text: &str, root: PathBuf) -> Result<Set
         exclude: globs(&raw.exclude, path, text)?,
         respect_gitignore: raw.respect_gitignore.unwrap_or(true),
         require_reason: raw.require_reason,
+        require_reason_from_cli: false,
         baseline,
         options: Options {
             blocking_calls: raw.blocking_calls.into_iter().map(Spanned::into_inner).collect(),
@@ -360,14 +410,14 @@ fn levels_of(table: &BTreeMap<Spanned<String>, Level>, path: &Path, text: &str) 
 fn globs(patterns: &[Spanned<String>], path: &Path, text: &str) -> Result<GlobSet, ConfigError> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
-        let raw = p.get_ref().trim_start_matches("./");
+        // A trailing `/` means "a directory", which is all a pattern matches below anyway.
+        let raw = p.get_ref().trim_start_matches("./").trim_end_matches('/');
         let anchored = raw.trim_start_matches('/');
         let pattern = if raw.contains('/') {
             anchored.to_string()
         } else {
             format!("**/{anchored}")
         };
-        let pattern = pattern.trim_end_matches('/');
         for candidate in [pattern.to_string(), format!("{pattern}/**")] {
             let glob = globset::GlobBuilder::new(&candidate)
                 .literal_separator(true)
@@ -433,6 +483,25 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `path` as seen from `base` (both absolute and normalized): `src/a.rs`, `../src/a.rs`, or
+/// `path` itself when they share nothing but the root.
+pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
+    let Some(common) = base.ancestors().find(|a| path.starts_with(a)) else {
+        return path.to_path_buf();
+    };
+    if common.parent().is_none() && base != common {
+        return path.to_path_buf();
+    }
+    let ups = base.strip_prefix(common).map_or(0, |r| r.components().count());
+    let mut out: PathBuf = (0..ups).map(|_| "..").collect();
+    out.push(path.strip_prefix(common).unwrap_or(path));
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 /// `path` relative to the working directory when it lies below it, for shorter messages.
@@ -506,8 +575,18 @@ rules = { block_on_in_async = "allow" }
     }
 
     #[test]
+    fn relative_paths_climb_with_dots() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(relative_path(&p("/r/src/a.rs"), &p("/r")), p("src/a.rs"));
+        assert_eq!(relative_path(&p("/r/src/a.rs"), &p("/r/ci")), p("../src/a.rs"));
+        assert_eq!(relative_path(&p("/r"), &p("/r/a/b")), p("../.."));
+        assert_eq!(relative_path(&p("/r"), &p("/r")), p("."));
+        assert_eq!(relative_path(&p("/x/y"), &p("/r/s")), p("/x/y"));
+    }
+
+    #[test]
     fn globs_match_like_gitignore() {
-        let s = settings("exclude = [\"generated\", \"src/legacy/*.rs\"]\ninclude = [\"src/**\"]\n").unwrap();
+        let s = settings("exclude = [\"generated/\", \"src/legacy/*.rs\"]\ninclude = [\"src/**\"]\n").unwrap();
         assert!(s.excluded(Path::new("src/generated/x.rs"), false));
         assert!(s.excluded(Path::new("generated"), true));
         assert!(s.excluded(Path::new("src/legacy/a.rs"), false));

@@ -50,7 +50,7 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<(PathBuf, u64)>,
                     return true;
                 }
                 let is_dir = e.file_type().is_dir();
-                if is_dir && is_skipped_dir(e.file_name()) {
+                if is_dir && is_skipped_dir(e.path()) {
                     return false;
                 }
                 let keep = !ignores.ignored(e.path(), e.depth(), is_dir) && !excluded(e.path(), is_dir);
@@ -117,16 +117,22 @@ impl Ignores {
         if !enabled {
             return ignores;
         }
-        // Ancestors, outermost first, but only inside a git repository.
-        let ancestors: Vec<&Path> = root_abs.ancestors().skip(1).collect();
-        if let Some(top) = ancestors.iter().position(|d| d.join(".git").exists()) {
-            let repo = ancestors[top];
-            ignores.push_file(-1, &repo.join(".git/info/exclude"), repo);
-            for dir in ancestors[..=top].iter().rev() {
+        // The repository the root is in: the root itself, or the nearest ancestor with `.git`.
+        // Its `.gitignore` files between there and the root apply, outermost first.
+        let repo = root_abs
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf);
+        if let Some(repo) = repo {
+            ignores.push_file(-1, &repo.join(".git/info/exclude"), &repo);
+            let above: Vec<&Path> = root_abs
+                .ancestors()
+                .skip(1)
+                .take_while(|d| d.starts_with(&repo))
+                .collect();
+            for dir in above.iter().rev() {
                 ignores.push_file(-1, &dir.join(".gitignore"), dir);
             }
-        } else if root_abs.join(".git").exists() {
-            ignores.push_file(-1, &root_abs.join(".git/info/exclude"), &root_abs);
         }
         ignores.enter(root, 0);
         ignores
@@ -187,9 +193,17 @@ impl Ignores {
     }
 }
 
-fn is_skipped_dir(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name == "target" || (name.starts_with('.') && name != "." && name != "..")
+/// Hidden directories, and cargo's build directories: a `target` directory that cargo made
+/// (a source module directory named `target` is linted).
+fn is_skipped_dir(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name.starts_with('.') && name != "." && name != ".." {
+        return true;
+    }
+    name == "target"
+        && ["CACHEDIR.TAG", ".rustc_info.json", "debug", "release"]
+            .iter()
+            .any(|marker| path.join(marker).exists())
 }
 
 pub(crate) fn io_message(e: &std::io::Error) -> String {

@@ -1,6 +1,6 @@
 //! Discovery, the per-file pipeline on a rayon pool, and deterministic ordering.
 
-use crate::config::{Effective, Settings};
+use crate::config::{ConfigError, Effective, Settings, normalize};
 use crate::diagnostic::{Diagnostic, LineIndex, Located};
 use crate::discover::{discover, io_message};
 use crate::knowledge::{CrateIndex, Deferred, FnSummary};
@@ -10,7 +10,9 @@ use crate::rules::{invalid_suppression, unused_suppression};
 use crate::suppress::Suppressions;
 use crate::walker::Walker;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Worker stack size. Parsing and walking recurse once per nesting level; with the nesting limit
 /// below this leaves a wide margin even in unoptimised builds. Only touched pages are committed.
@@ -59,7 +61,11 @@ impl Report {
 pub struct Engine<'r> {
     rules: Vec<&'r dyn Rule>,
     threads: usize,
+    /// The run's configuration: the one found for the paths as a whole (or named).
     settings: Settings,
+    /// Look up the nearest configuration of each file.
+    nested_configs: bool,
+    partial_crate: bool,
 }
 
 /// How each rule runs in one file.
@@ -68,6 +74,8 @@ pub struct Plan<'r> {
     pub rules: Vec<&'r dyn Rule>,
     levels: Vec<(&'static str, Effective)>,
     require_reason: bool,
+    /// The run does not see the whole crate, so crate-wide facts may be missing.
+    partial_crate: bool,
 }
 
 impl<'r> Plan<'r> {
@@ -77,7 +85,13 @@ impl<'r> Plan<'r> {
             rules: rules.to_vec(),
             levels: rules.iter().map(|r| (r.meta().name, Effective::Default)).collect(),
             require_reason: false,
+            partial_crate: false,
         }
+    }
+
+    /// Whether `rule` runs in this file.
+    pub fn runs(&self, rule: &str) -> bool {
+        self.level(rule) != Effective::Off
     }
 
     fn level(&self, rule: &str) -> Effective {
@@ -95,7 +109,23 @@ impl<'r> Engine<'r> {
             rules,
             threads,
             settings: Settings::default(),
+            nested_configs: false,
+            partial_crate: false,
         }
+    }
+
+    /// Lets each file follow the configuration nearest to it (a workspace member's own
+    /// `async-lint.toml` or `[package.metadata.async-lint]`) instead of the run's.
+    pub fn with_nested_configs(mut self, nested: bool) -> Self {
+        self.nested_configs = nested;
+        self
+    }
+
+    /// Tells the engine that the files it lints are not their whole crate (files named on
+    /// the command line outside any package), so missing crate-wide facts prove nothing.
+    pub fn with_partial_crate(mut self, partial: bool) -> Self {
+        self.partial_crate = partial;
+        self
     }
 
     pub fn with_settings(mut self, settings: Settings) -> Self {
@@ -107,13 +137,17 @@ impl<'r> Engine<'r> {
         &self.settings
     }
 
-    /// The levels of every rule for the file at `path`.
+    /// The levels of every rule for the file at `path`, under the run's configuration.
     pub fn plan(&self, path: &Path) -> Plan<'r> {
-        let rel = self.settings.relative(path);
+        self.plan_with(path, &self.settings)
+    }
+
+    fn plan_with(&self, path: &Path, settings: &Settings) -> Plan<'r> {
+        let rel = settings.relative(path);
         let levels: Vec<(&'static str, Effective)> = self
             .rules
             .iter()
-            .map(|r| (r.meta().name, self.settings.effective(r.meta().name, rel.as_deref())))
+            .map(|r| (r.meta().name, settings.effective(r.meta().name, rel.as_deref())))
             .collect();
         Plan {
             rules: self
@@ -124,7 +158,8 @@ impl<'r> Engine<'r> {
                 .map(|(r, _)| *r)
                 .collect(),
             levels,
-            require_reason: self.settings.require_reason,
+            require_reason: settings.require_reason,
+            partial_crate: self.partial_crate,
         }
     }
 
@@ -133,20 +168,56 @@ impl<'r> Engine<'r> {
         self
     }
 
-    /// Lints every `.rs` file under `paths`.
+    /// Lints every `.rs` file under `paths` under the run's configuration.
     pub fn lint_paths(&self, paths: &[PathBuf]) -> Report {
-        let (mut files, errors) = discover(paths, &self.settings);
+        let (files, errors) = discover(paths, &self.settings);
+        let configs = vec![None; files.len()];
+        self.lint_files(files, configs, errors)
+    }
+
+    /// Lints every `.rs` file under `paths`, each under its nearest configuration when nested
+    /// configurations are on. Fails before linting anything if one of them is broken.
+    pub fn lint(&self, paths: &[PathBuf]) -> Result<Report, ConfigError> {
+        let (files, errors) = discover(paths, &self.settings);
+        if !self.nested_configs {
+            let configs = vec![None; files.len()];
+            return Ok(self.lint_files(files, configs, errors));
+        }
+        let mut nearest = Nearest::new(&self.settings);
+        let mut kept = Vec::new();
+        let mut configs = Vec::new();
+        for (path, len) in files {
+            let settings = nearest.for_file(&path)?;
+            // The file's own configuration may exclude it.
+            if let Some(s) = &settings
+                && s.relative(&path).is_some_and(|rel| s.excluded(&rel, false))
+            {
+                continue;
+            }
+            kept.push((path, len));
+            configs.push(settings);
+        }
+        Ok(self.lint_files(kept, configs, errors))
+    }
+
+    fn lint_files(
+        &self,
+        mut files: Vec<(PathBuf, u64)>,
+        configs: Vec<Option<Arc<Settings>>>,
+        errors: Vec<FileReport>,
+    ) -> Report {
+        let mut work: Vec<(PathBuf, u64, Option<Arc<Settings>>)> =
+            files.drain(..).zip(configs).map(|((p, len), c)| (p, len, c)).collect();
         // Largest first, so one big file does not finish last on an otherwise idle pool.
-        files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        work.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let pool = worker_pool(self.threads);
-        let options = &self.settings.options;
         let checked: Vec<(PathBuf, Plan, Result<Checked, String>)> = pool.install(|| {
-            files
-                .par_iter()
-                .map(|(path, _)| {
-                    let plan = self.plan(path);
-                    let outcome =
-                        read_source(path).and_then(|text| check_text(&plan.rules, options, text, is_test_path(path)));
+            work.par_iter()
+                .map(|(path, _, config)| {
+                    let settings = config.as_deref().unwrap_or(&self.settings);
+                    let plan = self.plan_with(path, settings);
+                    let outcome = read_source(path)
+                        .and_then(|text| check_text(&plan.rules, &settings.options, text, is_test_path(path)));
                     (path.clone(), plan, outcome)
                 })
                 .collect()
@@ -177,6 +248,65 @@ impl<'r> Engine<'r> {
     }
 }
 
+/// The nearest configuration of each directory, looked up once per directory.
+struct Nearest<'s> {
+    run: &'s Settings,
+    /// Directory -> the configuration file that governs it (`None`: none at or above it).
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+    loaded: HashMap<PathBuf, Arc<Settings>>,
+}
+
+impl<'s> Nearest<'s> {
+    fn new(run: &'s Settings) -> Self {
+        Nearest {
+            run,
+            dirs: HashMap::new(),
+            loaded: HashMap::new(),
+        }
+    }
+
+    /// `None` means the run's own configuration.
+    fn for_file(&mut self, path: &Path) -> Result<Option<Arc<Settings>>, ConfigError> {
+        let abs = std::path::absolute(path)
+            .map(|p| normalize(&p))
+            .unwrap_or_else(|_| path.to_path_buf());
+        let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let Some(file) = self.config_of(&dir)? else {
+            return Ok(None);
+        };
+        let run_file = self
+            .run
+            .source
+            .as_ref()
+            .and_then(|s| std::path::absolute(s).ok())
+            .map(|s| normalize(&s));
+        if run_file.as_ref() == Some(&file) {
+            return Ok(None);
+        }
+        if let Some(s) = self.loaded.get(&file) {
+            return Ok(Some(s.clone()));
+        }
+        let settings = Arc::new(crate::config::load(&file)?.with_command_line_of(self.run));
+        self.loaded.insert(file, settings.clone());
+        Ok(Some(settings))
+    }
+
+    fn config_of(&mut self, dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        if let Some(found) = self.dirs.get(dir) {
+            return Ok(found.clone());
+        }
+        let found = match crate::config::in_dir(dir)? {
+            Some(f) => Some(normalize(&f)),
+            None => match dir.parent() {
+                Some(parent) => self.config_of(parent)?,
+                None => None,
+            },
+        };
+        self.dirs.insert(dir.to_path_buf(), found.clone());
+        Ok(found)
+    }
+}
+
 /// One file after its walk, before crate-wide findings are settled.
 pub struct Checked {
     /// The text without a byte-order mark, as offsets count it.
@@ -196,7 +326,30 @@ pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -
     if !checked.suppressions.is_empty() {
         let outcome = crate::suppress::apply(&checked.suppressions, diags, &lines);
         diags = outcome.kept;
-        diags.extend(suppression_findings(&checked.suppressions, &outcome.unused, plan));
+        // A crate-wide finding about a fn this run never saw (its file was not linted) might
+        // have been there: a suppression on its line is not known to be unused.
+        let unsure: Vec<(&str, usize)> = checked
+            .deferred
+            .iter()
+            .filter(|d| plan.partial_crate && !index.knows(&d.callee))
+            .map(|d| (d.rule, lines.line_col(d.range.start).0))
+            .collect();
+        let unused: Vec<(usize, usize)> = outcome
+            .unused
+            .into_iter()
+            .filter(|&(si, ri)| {
+                let s = &checked.suppressions.list[si];
+                let rule = s.rules[ri].0.as_str();
+                !unsure.iter().any(|&(r, line)| {
+                    r == rule
+                        && match &s.scope {
+                            crate::suppress::Scope::Line(l) => *l == line,
+                            _ => true,
+                        }
+                })
+            })
+            .collect();
+        diags.extend(suppression_findings(&checked.suppressions, &unused, plan));
     }
     diags.retain_mut(|d| match plan.level(d.rule) {
         Effective::Off => false,
@@ -259,7 +412,7 @@ fn suppression_findings(sup: &Suppressions, unused: &[(usize, usize)], plan: &Pl
         }
         if plan.require_reason && s.reason.is_none() {
             let help = if matches!(s.scope, crate::suppress::Scope::Item(_)) {
-                "suppress with a comment instead, which can carry a reason: `// async-lint: allow(rule) -- reason`"
+                "give the reason as rustc does: `#[cfg_attr(async_lint, allow(rule, reason = \"why\"))]`"
             } else {
                 "add the reason after the rule list: `// async-lint: allow(rule) -- why this is fine`"
             };

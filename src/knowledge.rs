@@ -83,6 +83,11 @@ impl<'a> CrateIndex<'a> {
         CrateIndex { fns }
     }
 
+    /// Whether any fn of the run has this name.
+    pub fn knows(&self, name: &str) -> bool {
+        self.fns.contains_key(name)
+    }
+
     /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
     pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
         let all = self.fns.get(d.callee.as_str())?;

@@ -40,12 +40,14 @@ pub struct Suppressions {
 }
 
 const MARKER: &str = "async-lint:";
+/// The attribute's spelling, accepted in comments too.
+const MARKER_UNDERSCORE: &str = "async_lint:";
 
 impl Suppressions {
     /// Reads the suppressions of `text`, parsed as `file`.
     pub fn collect(text: &str, file: &syn::File) -> Self {
         let mut out = Suppressions::default();
-        if text.contains(MARKER) {
+        if text.contains(MARKER) || text.contains(MARKER_UNDERSCORE) {
             comments(text, &mut out);
         }
         if text.contains("async_lint") {
@@ -84,7 +86,11 @@ fn comments(text: &str, out: &mut Suppressions) {
     };
     let lines = LineIndex::new(text);
     let mut from = 0;
-    while let Some(found) = text[from..].find(MARKER) {
+    while let Some(found) = [MARKER, MARKER_UNDERSCORE]
+        .iter()
+        .filter_map(|m| text[from..].find(m))
+        .min()
+    {
         let marker = from + found;
         from = marker + MARKER.len();
         let line_start = text[..marker].rfind('\n').map_or(0, |i| i + 1);
@@ -175,6 +181,10 @@ struct Attributes<'a> {
 
 impl Attributes<'_> {
     fn check(&mut self, attrs: &[syn::Attribute], node: &dyn Spanned) {
+        self.check_scoped(attrs, || Scope::Item(span_range(node.span())));
+    }
+
+    fn check_scoped(&mut self, attrs: &[syn::Attribute], scope: impl Fn() -> Scope) {
         for attr in attrs {
             if !attr.path().is_ident("cfg_attr") {
                 continue;
@@ -193,19 +203,12 @@ impl Attributes<'_> {
                     && i == "allow"
                     && let Some(TokenTree::Group(g)) = iter.peek()
                 {
-                    let rules = g
-                        .stream()
-                        .into_iter()
-                        .filter_map(|t| match t {
-                            TokenTree::Ident(i) => Some((i.to_string(), i.span().byte_range())),
-                            _ => None,
-                        })
-                        .collect();
+                    let (rules, reason) = allow_list(g.stream());
                     self.out.list.push(Suppression {
                         rules,
-                        reason: None,
+                        reason,
                         range: range.clone(),
-                        scope: Scope::Item(span_range(node.span())),
+                        scope: scope(),
                     });
                     found = true;
                 }
@@ -217,7 +220,34 @@ impl Attributes<'_> {
     }
 }
 
+/// The rules of `allow(a, b, reason = "..")` and its reason, as rustc's lint attributes write it.
+fn allow_list(tokens: proc_macro2::TokenStream) -> (Vec<(String, Range<usize>)>, Option<String>) {
+    let mut rules = Vec::new();
+    let mut reason = None;
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(t) = iter.next() {
+        let TokenTree::Ident(i) = t else { continue };
+        if i == "reason" && matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '=') {
+            iter.next();
+            if let Some(TokenTree::Literal(l)) = iter.next() {
+                let text = l.to_string();
+                reason = Some(text.trim_matches('"').to_string()).filter(|r| !r.trim().is_empty());
+            }
+            continue;
+        }
+        rules.push((i.to_string(), i.span().byte_range()));
+    }
+    (rules, reason)
+}
+
 impl<'ast> Visit<'ast> for Attributes<'_> {
+    fn visit_file(&mut self, f: &'ast syn::File) {
+        // `#![cfg_attr(async_lint, allow(rule))]` at the top covers the whole file.
+        self.check_scoped(&f.attrs, || Scope::File);
+        for item in &f.items {
+            self.visit_item(item);
+        }
+    }
     fn visit_item(&mut self, i: &'ast syn::Item) {
         let attrs: &[syn::Attribute] = match i {
             syn::Item::Fn(f) => &f.attrs,
@@ -354,6 +384,17 @@ mod tests {
         let s = collect("fn a() {} // async-lint: alow(x)\nfn b() {} // async-lint: allow(x y)\n");
         assert_eq!(s.malformed.len(), 2);
         assert!(s.list.is_empty());
+    }
+
+    #[test]
+    fn file_attributes_underscore_marker_and_reasons() {
+        let text = "#![cfg_attr(async_lint, allow(lock_across_await))]\nfn a() {} // async_lint: allow(x) -- ok\n#[cfg_attr(async_lint, allow(y, reason = \"legacy\"))]\nfn b() {}\n";
+        let s = collect(text);
+        assert_eq!(s.list.len(), 3, "{s:?}");
+        assert_eq!(s.list[0].scope, Scope::Line(2));
+        assert_eq!(s.list[1].scope, Scope::File);
+        assert_eq!(s.list[2].reason.as_deref(), Some("legacy"));
+        assert_eq!(s.list[2].rules.len(), 1);
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn command_line_beats_the_file() {
     assert_eq!(rules_of(&list), ["blocking_call_in_async"]);
     let out = run(p, &["--deny", "no_such_rule"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown rule `no_such_rule`; known rules: block_on_in_async"));
+    assert!(stderr(&out).contains("unknown rule `no_such_rule`; known rules: all, block_on_in_async"));
 }
 
 #[test]
@@ -587,4 +587,188 @@ fn readme_configuration_example_loads_and_acts() {
             "warning".to_string()
         )]
     );
+}
+
+#[test]
+fn partial_runs_neither_report_nor_prune_other_files() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(p, "src/a.rs", BLOCK_ON);
+    write(p, "src/b.rs", SLEEP);
+    assert_eq!(run(p, &["--write-baseline", "bl.json"]).status.code(), Some(0));
+    // One file, as pre-commit runs it: nothing stale, and pruning keeps b.rs's entry.
+    let out = run(p, &["--baseline", "bl.json", "--prune-baseline", "src/a.rs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(p.join("bl.json")).unwrap()).unwrap();
+    assert_eq!(kept["findings"].as_array().unwrap().len(), 2);
+    // Rules the run did not run are not stale either.
+    let out = run(p, &["--baseline", "bl.json", "--select", "lock_across_await"]);
+    assert!(!stderr(&out).contains("no longer occur"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_baseline_beside_the_tree_uses_relative_paths() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(p, "src/lib.rs", BLOCK_ON);
+    std::fs::create_dir(p.join("ci")).unwrap();
+    assert_eq!(run(p, &["--write-baseline", "ci/bl.json"]).status.code(), Some(0));
+    let text = std::fs::read_to_string(p.join("ci/bl.json")).unwrap();
+    assert!(text.contains("\"path\": \"../src/lib.rs\""), "{text}");
+    // The same checkout elsewhere (another machine, another CI directory) still matches.
+    let copy = tempfile::tempdir().unwrap();
+    write(copy.path(), "src/lib.rs", BLOCK_ON);
+    write(copy.path(), "ci/bl.json", &text);
+    assert_eq!(findings(copy.path(), &["--baseline", "ci/bl.json"]), (0, vec![]));
+}
+
+#[test]
+fn reformatting_keeps_baselined_findings_known() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(
+        p,
+        "src/lib.rs",
+        "async fn a() {\n    futures::executor::block_on(work(10));\n}\n",
+    );
+    run(p, &["--write-baseline", "bl.json"]);
+    write(
+        p,
+        "src/lib.rs",
+        "async fn a() {\n    futures::executor::block_on(\n        work( 10 ),\n    );\n}\n",
+    );
+    assert_eq!(findings(p, &["--baseline", "bl.json"]), (0, vec![]));
+}
+
+#[test]
+fn a_nested_repository_ignores_the_outer_gitignore() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    write(p, ".gitignore", "*\n");
+    std::fs::create_dir_all(p.join("inner/.git/info")).unwrap();
+    write(p, "inner/.git/info/exclude", "skip.rs\n");
+    write(p, "inner/src/lib.rs", BLOCK_ON);
+    write(p, "inner/src/skip.rs", BLOCK_ON);
+    let inner = p.join("inner");
+    let (_, list) = findings(&inner, &[]);
+    let paths: Vec<&str> = list.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(paths, ["src/lib.rs"]);
+}
+
+#[test]
+fn each_file_follows_its_nearest_configuration() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(
+        p,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"api\", \"jobs\"]\n[workspace.metadata.async-lint.rules]\nblock_on_in_async = \"warn\"\n",
+    );
+    write(
+        p,
+        "api/Cargo.toml",
+        "[package]\nname = \"api\"\n[package.metadata.async-lint.rules]\nblock_on_in_async = \"allow\"\n",
+    );
+    write(p, "api/src/lib.rs", BLOCK_ON);
+    write(p, "jobs/Cargo.toml", "[package]\nname = \"jobs\"\n");
+    write(p, "jobs/src/lib.rs", BLOCK_ON);
+    // From the workspace root the member's own table still governs its files.
+    let (_, list) = findings(p, &[]);
+    assert_eq!(
+        list,
+        [(
+            "block_on_in_async".to_string(),
+            "jobs/src/lib.rs".to_string(),
+            2,
+            "warning".to_string()
+        )]
+    );
+    // The same when both files are named, as pre-commit does.
+    let (_, list) = findings(p, &["api/src/lib.rs", "jobs/src/lib.rs"]);
+    assert_eq!(list.len(), 1);
+    // The command line still beats every file.
+    let (_, list) = findings(p, &["--deny", "block_on_in_async"]);
+    assert_eq!(list.len(), 2);
+    // A broken member configuration stops the run before anything is linted.
+    write(p, "jobs/async-lint.toml", "[rules]\nnope = \"allow\"\n");
+    let out = run(p, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("jobs/async-lint.toml:2:1: unknown rule `nope`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn crate_entries_do_not_match_same_named_fns_elsewhere() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(
+        p,
+        "async-lint.toml",
+        "blocking-calls = [{ path = \"crate::legacy::load_all\" }]\n",
+    );
+    write(
+        p,
+        "src/lib.rs",
+        "fn load_all() {}\nasync fn a() {\n    load_all();\n    crate::legacy::load_all();\n}\n",
+    );
+    let (_, list) = findings(p, &[]);
+    let lines: Vec<u64> = list.iter().map(|f| f.2).collect();
+    assert_eq!(lines, [4]);
+}
+
+#[test]
+fn more_ways_to_write_suppressions_and_flags() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    write(
+        p,
+        "src/lib.rs",
+        "#![cfg_attr(async_lint, allow(lock_across_await))]\n\
+         async fn a() {\n    futures::executor::block_on(w()); // async_lint: allow(block_on_in_async) -- warm-up\n}\n\
+         #[cfg_attr(async_lint, allow(blocking_call_in_async, reason = \"fixture loader\"))]\n\
+         async fn b() {\n    std::thread::sleep(D);\n}\n\
+         async fn c(m: &std::sync::Mutex<u8>) {\n    let g = m.lock().unwrap();\n    w().await;\n    drop(g);\n}\n",
+    );
+    let (code, list) = findings(p, &["--require-reason"]);
+    assert_eq!((code, list.len()), (1, 1), "{list:?}");
+    assert_eq!(
+        list[0].0, "invalid_suppression",
+        "the file-wide attribute has no reason"
+    );
+    // `--warn all` sets every rule; a name list may have spaces.
+    write(p, "src/lib.rs", BLOCK_ON);
+    assert_eq!(findings(p, &["--warn", "all"]).1[0].3, "warning");
+    assert_eq!(
+        findings(p, &["--select", "lock_across_await, block_on_in_async"])
+            .1
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn odd_directory_names_and_empty_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path();
+    // A module directory named `target` is source; cargo's own `target/` is not.
+    write(p, "src/target/mod.rs", BLOCK_ON);
+    write(
+        p,
+        "target/CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    );
+    write(p, "target/debug/build/out.rs", BLOCK_ON);
+    write(p, "async-lint.toml", "exclude = [\"generated/\"]\n");
+    write(p, "src/generated/x.rs", BLOCK_ON);
+    let (_, list) = findings(p, &[]);
+    let paths: Vec<&str> = list.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(paths, ["src/target/mod.rs"]);
+    let out = run(p, &["src/generated"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no Rust files to lint"));
 }

@@ -16,6 +16,9 @@ static FINDINGS: AtomicU64 = AtomicU64::new(0);
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let text = grammar_gen::Gen::new(&mut u).file();
+    if std::env::var_os("GRAMMAR_PRINT").is_some() {
+        eprintln!("--- generated ---\n{text}\n---");
+    }
 
     // Sanity statistic only: how often the generator's output is valid Rust.
     let parses = match syn::parse_file(&text) {

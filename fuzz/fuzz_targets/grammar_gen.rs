@@ -168,6 +168,10 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// True with probability about `num`/256 (false once the bytes run out).
     fn chance(&mut self, num: u16) -> bool {
+        // An exhausted `Unstructured` yields zeros, which would say yes forever.
+        if self.u.is_empty() {
+            return false;
+        }
         let b: u8 = self.u.arbitrary().unwrap_or(255);
         (b as u16) < num
     }
@@ -1060,7 +1064,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.loops -= 1;
                 format!("while let {p} = {c} {b}")
             }
-            _ => (self.block()),
+            _ => self.block(),
         };
         (s, K::BlockLike)
     }

@@ -73,7 +73,11 @@ pub fn summary(report: &Report) -> (Vec<String>, String) {
     .filter(|(s, _)| counts[*s as usize] > 0)
     .map(|(s, w)| plural(counts[s as usize], w))
     .collect();
-    let mut line = if parts.is_empty() {
+    let mut line = if report.files.is_empty() {
+        "no Rust files to lint: check the paths, `include`/`exclude` in the configuration and \
+         .gitignore (`--no-ignore` lints ignored files)"
+            .to_string()
+    } else if parts.is_empty() {
         format!("no findings in {}", plural(linted, "file"))
     } else {
         format!(
