@@ -1,7 +1,14 @@
 //! Compares the full pipeline with a parse-only floor over the same files, threads and stacks.
 //!
-//! `cargo bench --bench pipeline -- DIR...` (default: the current directory). Prints, for each
-//! of the two, the median wall time over several interleaved runs, throughput, and the ratio.
+//! `cargo bench --bench pipeline` runs over a generated corpus (`BENCH_SEED`, `BENCH_FILES`);
+//! `cargo bench --bench pipeline -- DIR...` over any tree. Prints, for each of the two, the
+//! median wall time over several interleaved runs, throughput, the ratios, and peak memory.
+//!
+//! A plain harness rather than criterion or divan: those time one function at a time, while the
+//! ratio is only meaningful when floor and pipeline alternate in the same run on the same files.
+
+#[path = "support/corpus.rs"]
+mod corpus;
 
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -31,6 +38,14 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// The process's peak resident memory in bytes (Linux `VmHWM`).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -38,8 +53,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let env = |name: &str, default: u64| std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default);
     let roots: Vec<PathBuf> = if args.is_empty() {
-        vec![".".into()]
+        let (seed, n) = (env("BENCH_SEED", 42), env("BENCH_FILES", 400) as usize);
+        let (dir, lines) = corpus::ensure(seed, n).expect("generate the corpus");
+        println!("corpus: {} (seed {seed}, {n} modules, {lines} lines)", dir.display());
+        vec![dir]
     } else {
         args.iter().map(PathBuf::from).collect()
     };
@@ -64,6 +83,7 @@ fn main() {
 
     // Warm the page cache and the allocator once.
     floor(&files, &pool);
+    let floor_peak = peak_rss();
     engine.lint_paths(&roots);
     let (mut tf, mut tp) = (Vec::new(), Vec::new());
     let (mut cf, mut cp) = (Duration::ZERO, Duration::ZERO);
@@ -100,6 +120,14 @@ fn main() {
         "ratio pipeline/floor (median wall time): {:.3}",
         p.as_secs_f64() / f.as_secs_f64()
     );
+    if let (Some(a), Some(b)) = (floor_peak, peak_rss()) {
+        println!(
+            "peak RSS: {:.1} MB after the floor, {:.1} MB after the pipeline ({:.2}x)",
+            a as f64 / 1e6,
+            b as f64 / 1e6,
+            b as f64 / a as f64
+        );
+    }
     if !cf.is_zero() {
         println!(
             "ratio pipeline/floor (total CPU time, {} vs {} ms): {:.3}",

@@ -341,6 +341,7 @@ mod tests {
         let src = "fn f() { block_on(a); block_on(a); block_on(b); }";
         let old = Report {
             files: vec![file("src/a.rs", src, &[("block_on(a)", "f"), ("block_on(b)", "f")])],
+            ..Report::default()
         };
         let baseline = Baseline::from_report(&old, &base);
         assert_eq!(baseline.len(), 2);
@@ -351,6 +352,7 @@ mod tests {
         let second = src[start + 1..].find("block_on(a)").unwrap() + start + 1;
         let mut now = Report {
             files: vec![file("src/a.rs", src, &[("block_on(a)", "f")])],
+            ..Report::default()
         };
         let mut d = now.files[0].diagnostics[0].clone();
         d.diagnostic.range = second..second + 11;

@@ -73,6 +73,19 @@ pub struct Args {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Print what the run did on stderr: files, bytes, lines, parse and check time, throughput,
+    /// cache hits and peak memory.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Keep the cache here instead of `target/async-lint/` of the cargo workspace.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Neither read nor write the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Use this configuration file instead of looking for one.
     #[arg(
         long,
@@ -284,6 +297,23 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
     if let Some(n) = args.threads {
         engine = engine.with_threads(n);
     }
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(|| {
+            let start = paths.first().map_or(cwd.clone(), |p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map_or(cwd.clone(), Path::to_path_buf)
+                }
+            });
+            crate::cache::default_dir(&start)
+        })
+    };
+    if let Some(dir) = &cache_dir {
+        engine = engine.with_cache(crate::cache::Cache::open(dir));
+    }
     let named_files = selected.is_none() && !paths.is_empty() && paths.iter().all(|p| p.is_file());
     if named_files {
         let outside = paths
@@ -303,6 +333,17 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
             return EXIT_TROUBLE;
         }
     };
+    if let Err(e) = engine.save_cache() {
+        let dir = cache_dir.as_deref().unwrap_or(Path::new("?"));
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: cannot write the cache in {}: {e}",
+            dir.display()
+        );
+    }
+    if args.stats {
+        print_stats(&report.stats);
+    }
     // A package's directory may hold other packages; their files are theirs.
     if let (Some(ws), Some(pkgs)) = (&workspace, &selected) {
         report.files.retain(|f| {
@@ -580,6 +621,40 @@ pub fn exit_code(report: &Report) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+fn print_stats(s: &crate::engine::Stats) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let mbps = if s.wall.is_zero() {
+        0.0
+    } else {
+        s.bytes as f64 / 1e6 / s.wall.as_secs_f64()
+    };
+    let peak = peak_memory().map_or("unknown on this platform".to_string(), |b| {
+        format!("{:.1} MB", b as f64 / 1e6)
+    });
+    let _ = writeln!(
+        std::io::stderr(),
+        "stats: {} files ({} from the cache), {} bytes, {} lines\n\
+         stats: parse {:.1} ms, check {:.1} ms (CPU, summed over threads); crate-wide {:.1} ms\n\
+         stats: wall {:.1} ms, {:.1} MB/s; peak memory {peak}",
+        s.files,
+        s.cached,
+        s.bytes,
+        s.lines,
+        ms(s.parse),
+        ms(s.check),
+        ms(s.crate_wide),
+        ms(s.wall),
+        mbps
+    );
+}
+
+/// The process's peak resident memory in bytes, where the platform tells (Linux `VmHWM`).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
 /// Whether writing failed only because the reader went away (`async-lint .. | head`).

@@ -466,7 +466,7 @@ impl<'src> Context<'src> {
             severity: meta.default_severity,
             range,
             labels,
-            describe,
+            describe: crate::knowledge::Words::Lazy(describe),
             scope: self.scope_name(),
         });
     }

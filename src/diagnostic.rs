@@ -3,14 +3,14 @@
 use crate::rule::Severity;
 use std::ops::Range;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub range: Range<usize>,
     pub message: String,
 }
 
 /// How sure a suggested rewrite is, in rustc's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Applicability {
     /// Correct as written; a tool may apply it.
     MachineApplicable,
@@ -28,16 +28,17 @@ impl Applicability {
 }
 
 /// A concrete rewrite of part of the file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Suggestion {
     pub range: Range<usize>,
     pub replacement: String,
     pub applicability: Applicability,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    #[serde(with = "crate::rule::rule_name")]
+    pub rule: crate::rule::RuleName,
     pub severity: Severity,
     pub message: String,
     /// Byte range of the primary location in the file's text.

@@ -1,5 +1,6 @@
 //! Discovery, the per-file pipeline on a rayon pool, and deterministic ordering.
 
+use crate::cache::Cache;
 use crate::config::{ConfigError, Effective, Settings, normalize};
 use crate::diagnostic::{Diagnostic, LineIndex, Located};
 use crate::discover::{discover, io_message};
@@ -12,7 +13,8 @@ use crate::walker::Walker;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// Worker stack size. Parsing and walking recurse once per nesting level; with the nesting limit
 /// below this leaves a wide margin even in unoptimised builds. Only touched pages are committed.
@@ -38,6 +40,23 @@ pub struct FileReport {
 pub struct Report {
     /// Every file the run attempted, sorted by path.
     pub files: Vec<FileReport>,
+    pub stats: Stats,
+}
+
+/// What a run did and how long it took. Parse and check times are summed over threads.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub files: usize,
+    /// Files whose walk came from the cache.
+    pub cached: usize,
+    pub bytes: u64,
+    pub lines: usize,
+    pub parse: Duration,
+    pub check: Duration,
+    /// Settling crate-wide findings, levels and suppressions (wall time).
+    pub crate_wide: Duration,
+    /// From the first file read to the last file finished (discovery excluded).
+    pub wall: Duration,
 }
 
 impl Report {
@@ -66,6 +85,7 @@ pub struct Engine<'r> {
     /// Look up the nearest configuration of each file.
     nested_configs: bool,
     partial_crate: bool,
+    cache: Option<RwLock<Cache>>,
 }
 
 /// How each rule runs in one file.
@@ -111,7 +131,14 @@ impl<'r> Engine<'r> {
             settings: Settings::default(),
             nested_configs: false,
             partial_crate: false,
+            cache: None,
         }
+    }
+
+    /// Reuses the walks of unchanged files from `cache`; [`Engine::save_cache`] writes it back.
+    pub fn with_cache(mut self, cache: Cache) -> Self {
+        self.cache = Some(RwLock::new(cache));
+        self
     }
 
     /// Lets each file follow the configuration nearest to it (a workspace member's own
@@ -210,27 +237,75 @@ impl<'r> Engine<'r> {
             files.drain(..).zip(configs).map(|((p, len), c)| (p, len, c)).collect();
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         work.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let started = Instant::now();
         let pool = worker_pool(self.threads);
-        let checked: Vec<(PathBuf, Plan, Result<Checked, String>)> = pool.install(|| {
+        let cache = self.cache.as_ref().map(|c| c.read().unwrap_or_else(|e| e.into_inner()));
+        type Walked<'p> = (
+            PathBuf,
+            Plan<'p>,
+            Result<Checked, String>,
+            Option<crate::cache::Entry>,
+            bool,
+        );
+        let checked: Vec<Walked> = pool.install(|| {
             work.par_iter()
                 .map(|(path, _, config)| {
                     let settings = config.as_deref().unwrap_or(&self.settings);
                     let plan = self.plan_with(path, settings);
-                    let outcome = read_source(path)
-                        .and_then(|text| check_text(&plan.rules, &settings.options, text, is_test_path(path)));
-                    (path.clone(), plan, outcome)
+                    let test_file = is_test_path(path);
+                    let text = match read_source(path) {
+                        Ok(t) => t,
+                        Err(e) => return (path.clone(), plan, Err(e), None, false),
+                    };
+                    let Some(cache) = &cache else {
+                        let outcome = check_text(&plan.rules, &settings.options, text, test_file);
+                        return (path.clone(), plan, outcome, None, false);
+                    };
+                    let content = crate::cache::content_hash(&text);
+                    let env = crate::cache::env_hash(&plan.rules, &settings.options, test_file);
+                    if let Some(hit) = cache.get(path, content, env, text.clone()) {
+                        return (path.clone(), plan, Ok(hit), None, true);
+                    }
+                    let outcome = check_text(&plan.rules, &settings.options, text, test_file);
+                    let entry = outcome
+                        .as_ref()
+                        .ok()
+                        .map(|c| crate::cache::Cache::entry(c, content, env));
+                    (path.clone(), plan, outcome, entry, false)
                 })
                 .collect()
         });
+        drop(cache);
+        let mut stats = Stats::default();
+        for (path, _, outcome, _, hit) in &checked {
+            stats.files += 1;
+            stats.cached += usize::from(*hit);
+            if let Ok(c) = outcome {
+                stats.bytes += c.text.len() as u64;
+                stats.lines += c.text.bytes().filter(|&b| b == b'\n').count();
+                stats.parse += c.parse_time;
+                stats.check += c.check_time;
+            }
+            let _ = path;
+        }
+        if let Some(cache) = &self.cache {
+            let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+            for (path, _, _, entry, _) in &checked {
+                if let Some(e) = entry {
+                    cache.insert(path, e.clone());
+                }
+            }
+        }
+        let crate_wide = Instant::now();
         let index = CrateIndex::new(
             checked
                 .iter()
-                .filter_map(|(p, _, c)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
+                .filter_map(|(p, _, c, _, _)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
         );
         let mut reports: Vec<FileReport> = pool.install(|| {
             checked
                 .par_iter()
-                .map(|(path, plan, outcome)| match outcome {
+                .map(|(path, plan, outcome, _, _)| match outcome {
                     Ok(c) => finish(path, c, &index, plan),
                     Err(e) => FileReport {
                         path: path.clone(),
@@ -241,10 +316,20 @@ impl<'r> Engine<'r> {
                 })
                 .collect()
         });
+        stats.crate_wide = crate_wide.elapsed();
         reports.extend(errors);
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports.dedup_by(|a, b| a.path == b.path && a.error.is_some() == b.error.is_some());
-        Report { files: reports }
+        stats.wall = started.elapsed();
+        Report { files: reports, stats }
+    }
+
+    /// Writes the cache back, if there is one and it changed.
+    pub fn save_cache(&self) -> std::io::Result<()> {
+        match &self.cache {
+            Some(c) => c.read().unwrap_or_else(|e| e.into_inner()).save(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -315,6 +400,9 @@ pub struct Checked {
     pub summaries: Vec<FnSummary>,
     pub deferred: Vec<Deferred>,
     pub suppressions: Suppressions,
+    /// Time spent parsing and walking this file (zero when it came from the cache).
+    pub parse_time: Duration,
+    pub check_time: Duration,
 }
 
 /// Settles a file's deferred findings against the crate, applies the file's levels and
@@ -498,13 +586,19 @@ pub fn check_text(
     } else {
         &text
     };
+    let mut parse_time = Duration::ZERO;
+    let mut check_time = Duration::ZERO;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<_, String> {
+        let t = Instant::now();
         let file = syn::parse_file(code).map_err(|e| {
             let at = e.span().start();
             format!("could not parse: {e} (line {}, column {})", at.line, at.column + 1)
         })?;
+        parse_time = t.elapsed();
+        let t = Instant::now();
         let cx = Walker::new(rules, code, options, &file, test_file).run(&file);
         let suppressions = Suppressions::collect(code, &file);
+        check_time = t.elapsed();
         Ok((cx.diagnostics, cx.summaries, cx.deferred, suppressions))
     }));
     // Spans of this file are no longer needed; free the thread's source map.
@@ -526,5 +620,7 @@ pub fn check_text(
         summaries,
         deferred,
         suppressions,
+        parse_time,
+        check_time,
     })
 }

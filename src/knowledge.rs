@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::path::Path;
 
 /// What makes a sync fn block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BlockKind {
     /// Drives a future to completion (`block_on`, a new runtime).
     Executor,
@@ -19,7 +19,7 @@ pub enum BlockKind {
     Call,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BlockRecord {
     pub kind: BlockKind,
     /// What is called, e.g. "`std::fs::read_to_string`".
@@ -29,7 +29,7 @@ pub struct BlockRecord {
 }
 
 /// One fn of a file, as the rest of the crate sees it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FnSummary {
     pub name: String,
     pub is_async: bool,
@@ -40,7 +40,7 @@ pub struct FnSummary {
 }
 
 /// What a deferred finding needs to be true of every crate fn named `callee`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Need {
     Blocks(BlockKind),
     IsAsync,
@@ -52,16 +52,51 @@ pub enum Need {
 /// help) for a callee name.
 pub type Describe = fn(&str) -> (String, String, String);
 
-/// A finding that waits for the crate: cheap to record, since most are never reported.
+/// How a deferred finding gets its words: lazily from the rule, or already written (read back
+/// from the cache, which cannot hold a fn pointer).
 #[derive(Clone, Debug)]
+pub enum Words {
+    Lazy(Describe),
+    Ready(String, String, String),
+}
+
+impl Words {
+    pub fn for_callee(&self, callee: &str) -> (String, String, String) {
+        match self {
+            Words::Lazy(describe) => describe(callee),
+            Words::Ready(m, l, h) => (m.clone(), l.clone(), h.clone()),
+        }
+    }
+}
+
+impl serde::Serialize for Words {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Only written by the cache, next to the callee it describes.
+        match self {
+            Words::Ready(m, l, h) => (m, l, h).serialize(s),
+            Words::Lazy(_) => Err(serde::ser::Error::custom("write the words before serialising")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Words {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (m, l, h) = <(String, String, String)>::deserialize(d)?;
+        Ok(Words::Ready(m, l, h))
+    }
+}
+
+/// A finding that waits for the crate: cheap to record, since most are never reported.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Deferred {
     pub callee: String,
     pub need: Need,
-    pub rule: &'static str,
+    #[serde(with = "crate::rule::rule_name")]
+    pub rule: crate::rule::RuleName,
     pub severity: crate::rule::Severity,
     pub range: Range<usize>,
     pub labels: Vec<Label>,
-    pub describe: Describe,
+    pub describe: Words,
     /// The enclosing fn, as [`Diagnostic::scope`].
     pub scope: String,
 }
@@ -91,7 +126,7 @@ impl<'a> CrateIndex<'a> {
     /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
     pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
         let all = self.fns.get(d.callee.as_str())?;
-        let (message, label, help) = (d.describe)(&d.callee);
+        let (message, label, help) = d.describe.for_callee(&d.callee);
         let mut diag = Diagnostic::new(d.rule, d.severity, message, d.range.clone())
             .with_primary_label(label)
             .with_help(help);

@@ -6,6 +6,7 @@
 //! ```
 
 pub mod baseline;
+pub mod cache;
 pub mod cargo;
 pub mod cli;
 pub mod config;

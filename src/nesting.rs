@@ -6,6 +6,32 @@
 //! `&&&&x`, `a + b + c`, `x as T as U`, `else if` ladders, `return return`): every operator-like
 //! token since the last `,` `;` or `=>` at the same bracket level counts as one more level.
 
+/// Whether the first token at or after `i` continues an expression that ended at a `}`.
+fn continues_expression(bytes: &[u8], mut i: usize) -> bool {
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(b'/'), Some(b'/')) => i = memchr(b'\n', bytes, i).unwrap_or(bytes.len()),
+            (Some(b'/'), Some(b'*')) => i = skip_block_comment(bytes, i),
+            _ => break,
+        }
+    }
+    let rest = &bytes[i.min(bytes.len())..];
+    match rest.first() {
+        None => false,
+        Some(b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'<' | b'>' | b'=' | b'!') => true,
+        Some(_) => {
+            let end = rest
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                .unwrap_or(rest.len());
+            matches!(&rest[..end], b"else" | b"as")
+        }
+    }
+}
+
 pub fn estimate_depth(text: &str) -> usize {
     let bytes = text.as_bytes();
     let mut max = 0usize;
@@ -52,6 +78,11 @@ pub fn estimate_depth(text: &str) -> usize {
                 if let Some((b0, c0)) = stack.pop() {
                     base = b0;
                     chain = c0;
+                }
+                // A block ends an item or a statement unless something continues the expression
+                // (`} else`, `}.map(..)`, `}?`, `} + 1`, `} as T`): siblings do not nest.
+                if b == b'}' && !continues_expression(bytes, i + 1) {
+                    chain = 0;
                 }
             }
             b',' | b';' => chain = 0,
@@ -239,5 +270,18 @@ mod tests {
     fn separators_reset_chains() {
         let src = format!("fn f() {{ {} }}", "a.b(); ".repeat(2000));
         assert!(estimate_depth(&src) < 10);
+    }
+
+    #[test]
+    fn sibling_items_and_blocks_do_not_add_up() {
+        let fns = "pub fn f(x: u64) -> u64 { x.wrapping_mul(31) } // done\n".repeat(5000);
+        assert!(estimate_depth(&fns) < 10, "{}", estimate_depth(&fns));
+        let stmts = format!("fn f() {{ {} }}", "if a > b { c() } ".repeat(5000));
+        assert!(estimate_depth(&stmts) < 10);
+        // An `else if` ladder and a chain after a block do nest.
+        let ladder = format!("fn f() {{ if a {{}} {} }}", "else if a {} ".repeat(600));
+        assert!(estimate_depth(&ladder) > 600);
+        let chained = format!("fn f() {{ {}x }}", "{ 1 } + ".repeat(600));
+        assert!(estimate_depth(&chained) > 600);
     }
 }

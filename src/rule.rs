@@ -3,7 +3,7 @@
 use crate::context::Context;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -66,4 +66,25 @@ pub trait Rule: Send + Sync {
 
     /// Called for every fn-like item with a body, before its body is walked.
     fn check_fn(&self, _item: &FnItem<'_>, _cx: &mut Context) {}
+}
+
+/// A rule's name. An alias, not `&'static str` written out, so serde does not try to borrow it
+/// from the input: it is read back through [`rule_name`].
+pub type RuleName = &'static str;
+
+/// Rule names as `&'static str` through serde: read back only if the rule exists, so a cache
+/// written by another version of the tool cannot name a rule this one lacks.
+pub(crate) mod rule_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let name = String::deserialize(d)?;
+        crate::rules::by_name(&name)
+            .map(|r| r.meta().name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule `{name}`")))
+    }
 }

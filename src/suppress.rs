@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// What a suppression covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     /// Findings that start on this 1-based line.
     Line(usize),
@@ -22,7 +22,7 @@ pub enum Scope {
     Item(Range<usize>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// Rule names as written, each with its byte range.
     pub rules: Vec<(String, Range<usize>)>,
@@ -33,7 +33,7 @@ pub struct Suppression {
 }
 
 /// Every suppression of a file, and the comments that look like one but cannot be read.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     pub list: Vec<Suppression>,
     pub malformed: Vec<Range<usize>>,

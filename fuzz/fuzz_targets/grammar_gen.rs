@@ -240,7 +240,10 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     fn attrs(&mut self) -> String {
         let mut s = String::new();
-        while self.chance(70) {
+        for _ in 0..6 {
+            if !self.chance(70) {
+                break;
+            }
             let a = self.one(FN_ATTRS);
             s.push_str(&self.pad());
             s.push_str(a);
@@ -774,7 +777,11 @@ impl<'a, 'b> Gen<'a, 'b> {
         let e = if self.deep() { self.leaf() } else { self.special_call() };
         let mut s = paren_unless(e, &[K::Atom]);
         s.push_str(".await");
-        while self.chance(50) {
+        // Bounded, so the text stays far below async-lint's nesting limit.
+        for _ in 0..8 {
+            if !self.chance(50) {
+                break;
+            }
             s.push_str(self.one(&[".await", "?", ".unwrap()", ".lock().await", ".ok()"]));
         }
         (s, K::Atom)
