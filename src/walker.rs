@@ -1,7 +1,7 @@
 //! The one syntax walk: keeps async frames, scopes and imports in the [`Context`], looks inside
 //! the bodies of well-known macros, and calls every rule's hooks.
 
-use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope};
+use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
 use crate::knowledge::FnSummary;
 use crate::options::Options;
 use crate::rule::{FnItem, Rule};
@@ -292,15 +292,17 @@ impl<'r, 'src> Walker<'r, 'src> {
             }
             // In sync code, arguments matter only if they start async code of their own.
             n if COMMA_MACROS.contains(&n) && (self.cx.in_async().is_some() || contains_async(&tokens)) => {
+                // Most of these (`info!("..", x)`, `format!(..)`) hold only literals and names:
+                // a look at the text spares splitting and parsing them.
+                let inner = self
+                    .cx
+                    .source
+                    .get(span_range(mac.delimiter.span().join()))
+                    .unwrap_or("");
+                if !may_hold_code(inner.get(1..inner.len().saturating_sub(1)).unwrap_or("")) {
+                    return;
+                }
                 for chunk in split_top_level(tokens) {
-                    // Literals and plain names hold no calls, blocks or awaits: skip parsing them.
-                    if !chunk.clone().into_iter().any(|t| match t {
-                        TokenTree::Group(_) => true,
-                        TokenTree::Ident(i) => i == "await",
-                        _ => false,
-                    }) {
-                        continue;
-                    }
                     if let Ok(e) = syn::parse2::<Expr>(strip_field_sigils(chunk)) {
                         self.visit_expr(&e);
                     }
@@ -587,11 +589,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 /// `spawn_blocking`, `block_in_place`, ... and a crate's own wrappers named like them
 /// (`run_blocking`, tokio's `asyncify`).
 fn is_insulating_name(name: &proc_macro2::Ident) -> bool {
+    let name = name.to_string();
     // tokio's `asyncify`, deadpool's `interact`: closures run on a blocking pool.
-    if INSULATING.iter().any(|n| name == n) || name == "asyncify" || name == "interact" {
-        return true;
-    }
-    name.to_string().contains("blocking")
+    INSULATING.contains(&name.as_str()) || name == "asyncify" || name == "interact" || name.contains("blocking")
 }
 
 /// A sync closure argument, possibly in parentheses or as the tail of a block.
@@ -733,21 +733,57 @@ fn contains_async(tokens: &TokenStream) -> bool {
 }
 
 /// Splits a macro's tokens at top-level `,` and `;`.
+/// The comma- or semicolon-separated chunks of `tokens` that can hold a call, a block or an
+/// await (those with a bracketed group or an `await`); literals and plain names are left out.
 fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
     let mut chunks = Vec::new();
     let mut cur = Vec::new();
+    let mut code = false;
+    let mut flush = |cur: &mut Vec<TokenTree>, code: &mut bool| {
+        if std::mem::take(code) {
+            chunks.push(cur.drain(..).collect());
+        } else {
+            cur.clear();
+        }
+    };
     for tt in tokens {
         match &tt {
-            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => {
-                chunks.push(cur.drain(..).collect());
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => flush(&mut cur, &mut code),
+            TokenTree::Group(_) => {
+                code = true;
+                cur.push(tt);
+            }
+            TokenTree::Ident(i) => {
+                code |= i == "await";
+                cur.push(tt);
             }
             _ => cur.push(tt),
         }
     }
-    if !cur.is_empty() {
-        chunks.push(cur.into_iter().collect());
-    }
+    flush(&mut cur, &mut code);
     chunks
+}
+
+/// Whether macro arguments written as `text` can hold code worth parsing: a bracket outside a
+/// string literal, or an `.await`.
+fn may_hold_code(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => return true,
+            b'a' if bytes[i..].starts_with(b"await") => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Parses the branches of `tokio::select!` / `futures::select!` into their expressions:

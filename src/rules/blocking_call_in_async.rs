@@ -289,6 +289,20 @@ fn whole_crates() -> &'static [&'static str] {
     })
 }
 
+/// Whether a call path may reach into one of the whole crates (`reqwest::blocking::get(..)`,
+/// `blocking::get(..)` after `use reqwest::blocking;`, `get(..)` after a glob of it).
+fn from_whole_crate(path: &syn::Path, cx: &Context) -> bool {
+    let crates = whole_crates();
+    if !crates.iter().any(|c| cx.file_mentions(c)) {
+        return false;
+    }
+    let Some(first) = path.segments.first() else {
+        return false;
+    };
+    let first = first.ident.to_string();
+    crates.contains(&first.as_str()) || cx.imported_from(&first, crates) || cx.has_glob_from(crates)
+}
+
 /// Every method name the table knows, to skip unrelated method calls quickly.
 fn method_names() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
@@ -353,7 +367,7 @@ fn lookup_builtin(expr: &Expr, cx: &Context) -> Option<Hit<'static>> {
             let Expr::Path(func) = &*c.func else { return None };
             // Cheap filters before resolving: the fn's own name (or a renaming import of it), or a
             // whole crate of blocking fns named in the file.
-            if !cx.may_name(&func.path, fn_names()) && !whole_crates().iter().any(|c| cx.file_mentions(c)) {
+            if !cx.may_name(&func.path, fn_names()) && !from_whole_crate(&func.path, cx) {
                 return None;
             }
             let candidates = cx.resolve_path(&func.path);
@@ -366,17 +380,20 @@ fn lookup_builtin(expr: &Expr, cx: &Context) -> Option<Hit<'static>> {
                 Some(Hit::builtin(b, format!("`{hit}`")))
             })
         }
-        Expr::MethodCall(m) if !method_names().iter().any(|n| m.method == n) => None,
-        Expr::MethodCall(m) => entries().find_map(|b| match b.what {
-            Match::AnyReceiver(name) if m.method == name => Some(Hit::builtin(b, format!("`.{name}()`"))),
-            Match::Method { method, origin } if method.iter().any(|n| m.method == n) => {
-                let o = cx.origin(&m.receiver)?;
-                origin
-                    .contains(&o.as_str())
-                    .then(|| Hit::builtin(b, format!("`{o}(..)...{}()`", m.method)))
-            }
-            _ => None,
-        }),
+        Expr::MethodCall(m) => {
+            let called = m.method.to_string();
+            method_names().binary_search(&called.as_str()).ok()?;
+            entries().find_map(|b| match b.what {
+                Match::AnyReceiver(name) if called == name => Some(Hit::builtin(b, format!("`.{name}()`"))),
+                Match::Method { method, origin } if method.contains(&called.as_str()) => {
+                    let o = cx.origin(&m.receiver)?;
+                    origin
+                        .contains(&o.as_str())
+                        .then(|| Hit::builtin(b, format!("`{o}(..)...{called}()`")))
+                }
+                _ => None,
+            })
+        }
         _ => None,
     }
 }

@@ -5,7 +5,7 @@ use crate::diagnostic::Applicability;
 use crate::knowledge::Need;
 use crate::options::TOKEN_TYPE;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
-use crate::rules::helpers::{callee_range, discarded, mentions, mentions_any, unparen};
+use crate::rules::helpers::{discarded, mentions, mentions_any, unparen};
 use crate::tokens::Leaves;
 use quote::ToTokens;
 use syn::visit::Visit;
@@ -258,13 +258,12 @@ fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context
     // Bindings derived from a token (`let child = token.child_token();`) carry it too.
     let mut carriers = tokens.clone();
     for (name, init) in &lets {
-        if mentions_any(init, &carriers) && !carriers.contains(name) {
+        if mentions_any(*init, &carriers) && !carriers.contains(name) {
             carriers.push(name.clone());
         }
     }
     let body_uses = count_mentions(item.block, &carriers);
-    for spawn in &spawns {
-        let Expr::Call(c) = spawn else { continue };
+    for c in &spawns {
         let Some(Expr::Async(block)) = c.args.first().map(unparen) else {
             continue;
         };
@@ -277,7 +276,7 @@ fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context
         }
         let token = &tokens[0];
         let d = cx
-            .diagnostic(callee_range(spawn), format!("spawned task never receives the cancellation token `{token}`"))
+            .diagnostic(cx.range(&c.func), format!("spawned task never receives the cancellation token `{token}`"))
             .with_primary_label("this task outlives cancellation")
             .with_help(format!(
                 "move a child token into the task (`let child = {token}.child_token();`) and `select!` on `child.cancelled()` in its loop"
@@ -339,21 +338,21 @@ impl<'ast> Visit<'ast> for AwaitCount {
 }
 
 /// Lets, token constructions and spawns of async blocks in one fn body (not nested fns).
-struct BodyScan<'c, 's> {
+struct BodyScan<'c, 's, 'ast> {
     cx: &'c Context<'s>,
-    lets: Vec<(String, Expr)>,
+    lets: Vec<(String, &'ast Expr)>,
     created_tokens: Vec<String>,
-    spawns: Vec<Expr>,
+    spawns: Vec<&'ast syn::ExprCall>,
 }
 
-impl<'ast> Visit<'ast> for BodyScan<'_, '_> {
+impl<'ast> Visit<'ast> for BodyScan<'_, '_, 'ast> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
             let name = pi.ident.to_string();
             if creates_token(&init.expr, self.cx) {
                 self.created_tokens.push(name.clone());
             }
-            self.lets.push((name, (*init.expr).clone()));
+            self.lets.push((name, &init.expr));
         }
         syn::visit::visit_local(self, l);
     }
@@ -363,7 +362,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, '_> {
             && (self.cx.path_matches(&p.path, SPAWNERS).is_some()
                 || self.cx.configured_path(&p.path, &self.cx.options().spawners).is_some())
         {
-            self.spawns.push(Expr::Call(c.clone()));
+            self.spawns.push(c);
         }
         syn::visit::visit_expr_call(self, c);
     }
