@@ -704,7 +704,12 @@ impl<'a, 'b> Gen<'a, 'b> {
             5 => self.async_block(),
             6 => self.closure(),
             7 => self.chain(),
-            8 => (self.macro_call(), K::Atom),
+            8 => {
+                // `m! { .. }` at the start of a statement is a whole statement, like a block.
+                let m = self.macro_call();
+                let k = if m.ends_with('}') { K::BlockLike } else { K::Atom };
+                (m, k)
+            }
             9 => self.control(),
             10 => {
                 let a = self.expr();
