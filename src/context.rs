@@ -446,14 +446,9 @@ impl<'src> Context<'src> {
 
     /// The innermost fn, qualified by its `impl` type: `Worker::run`, `handler`.
     fn scope_name(&self) -> String {
-        let Some(flags) = self.fns.last() else {
-            return String::new();
-        };
-        let name = &self.summaries[flags.summary].name;
-        match self.impl_type() {
-            Some(t) => format!("{t}::{name}"),
-            None => name.clone(),
-        }
+        self.fns
+            .last()
+            .map_or(String::new(), |flags| self.summaries[flags.summary].scope())
     }
 
     /// The entry of a configured list of paths (see [`Options`]) that a call path names here.
@@ -491,7 +486,7 @@ impl<'src> Context<'src> {
             range,
             labels,
             describe: crate::knowledge::Words::Lazy(describe),
-            scope: self.scope_name(),
+            fn_index: self.fns.last().map(|f| f.summary),
         });
     }
 
@@ -614,7 +609,7 @@ pub fn span_range(span: Span) -> Range<usize> {
 }
 
 impl Diagnostic {
-    pub fn with_label(mut self, range: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn with_label(mut self, range: Range<usize>, message: impl Into<std::borrow::Cow<'static, str>>) -> Self {
         self.labels.push(Label {
             range,
             message: message.into(),

@@ -6,7 +6,8 @@ use std::ops::Range;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub range: Range<usize>,
-    pub message: String,
+    /// Most labels are fixed words ("async context starts here"): no allocation for those.
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// How sure a suggested rewrite is, in rustc's terms.

@@ -409,7 +409,13 @@ pub struct Checked {
 /// suppressions, then orders and places the findings.
 pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -> FileReport {
     let mut diags = checked.diagnostics.clone();
-    diags.extend(checked.deferred.iter().filter_map(|d| index.resolve(d, path)));
+    diags.extend(checked.deferred.iter().filter_map(|d| {
+        let mut diag = index.resolve(d, path)?;
+        if let Some(f) = d.fn_index.and_then(|i| checked.summaries.get(i)) {
+            diag.scope = f.scope();
+        }
+        Some(diag)
+    }));
     let lines = LineIndex::new(&checked.text);
     if !checked.suppressions.is_empty() {
         let outcome = crate::suppress::apply(&checked.suppressions, diags, &lines);

@@ -37,6 +37,19 @@ pub struct FnSummary {
     pub takes_token: bool,
     /// Blocking calls made directly in the body of a sync fn (not in insulated closures).
     pub blocks: Vec<BlockRecord>,
+    /// The type of the `impl` the fn is in, if any.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+impl FnSummary {
+    /// The fn as a finding's scope: `Worker::run`, `handler`.
+    pub fn scope(&self) -> String {
+        match &self.owner {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// What a deferred finding needs to be true of every crate fn named `callee`.
@@ -97,8 +110,8 @@ pub struct Deferred {
     pub range: Range<usize>,
     pub labels: Vec<Label>,
     pub describe: Words,
-    /// The enclosing fn, as [`Diagnostic::scope`].
-    pub scope: String,
+    /// The enclosing fn, by its index in the file's summaries; named only if reported.
+    pub fn_index: Option<usize>,
 }
 
 /// Every fn of the run by name.
@@ -131,7 +144,6 @@ impl<'a> CrateIndex<'a> {
             .with_primary_label(label)
             .with_help(help);
         diag.labels.extend(d.labels.iter().cloned());
-        diag.scope.clone_from(&d.scope);
         let holds = match &d.need {
             Need::IsAsync => all.iter().all(|(_, f)| f.is_async),
             Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result),
@@ -147,7 +159,7 @@ impl<'a> CrateIndex<'a> {
                 if path == here {
                     diag.labels.push(Label {
                         range: record.range.clone(),
-                        message: format!("`{}` blocks here", d.callee),
+                        message: format!("`{}` blocks here", d.callee).into(),
                     });
                 }
                 diag.message = format!("`{}` blocks the executor: it calls {} ({at})", d.callee, record.what);

@@ -145,6 +145,7 @@ impl<'r, 'src> Walker<'r, 'src> {
             ),
             name,
             blocks: Vec::new(),
+            owner: self.cx.impl_type().map(str::to_string),
         };
         self.cx.summaries.push(summary);
         let current_thread = attrs.iter().any(|a| {

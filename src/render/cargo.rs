@@ -68,11 +68,16 @@ pub fn diagnostic(file: &FileReport, d: &Located, file_name: &str) -> Value {
     let lines = LineIndex::new(text);
     let primary_label = (!diag.primary_label.is_empty()).then_some(diag.primary_label.as_str());
     let mut spans = vec![span(file_name, text, &lines, diag.range.clone(), true, primary_label)];
-    spans.extend(
-        diag.labels
-            .iter()
-            .map(|l| span(file_name, text, &lines, l.range.clone(), false, Some(&l.message))),
-    );
+    spans.extend(diag.labels.iter().map(|l| {
+        span(
+            file_name,
+            text,
+            &lines,
+            l.range.clone(),
+            false,
+            Some(l.message.as_ref()),
+        )
+    }));
     let mut children = Vec::new();
     if let Some(help) = &diag.help {
         let mut child_spans = Vec::new();

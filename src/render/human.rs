@@ -18,7 +18,7 @@ fn to_codespan(d: &Located) -> CsDiagnostic<()> {
     labels.extend(
         diag.labels
             .iter()
-            .map(|l| Label::secondary((), l.range.clone()).with_message(&l.message)),
+            .map(|l| Label::secondary((), l.range.clone()).with_message(l.message.as_ref())),
     );
     let mut out = CsDiagnostic::new(severity)
         .with_code(diag.rule)

@@ -134,7 +134,7 @@ fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
     }
     let labels = vec![crate::diagnostic::Label {
         range: call_range(spawned),
-        message: format!("`{name}` returns a `Result`"),
+        message: format!("`{name}` returns a `Result`").into(),
     }];
     cx.report_if(name, Need::ReturnsResult, callee_range(call), labels, |_| {
         (
@@ -145,7 +145,12 @@ fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
     });
 }
 
-fn lost_result(call: &Expr, spawned: &Expr, why: impl Into<String>, cx: &Context) -> crate::diagnostic::Diagnostic {
+fn lost_result(
+    call: &Expr,
+    spawned: &Expr,
+    why: impl Into<std::borrow::Cow<'static, str>>,
+    cx: &Context,
+) -> crate::diagnostic::Diagnostic {
     cx.diagnostic(
         callee_range(call),
         "spawned task's `Result` is dropped, so its errors and panics go unseen",
