@@ -3,7 +3,8 @@
 //! level, so pathological input must be refused before it reaches them.
 //!
 //! Brackets add a level each. So do chains that nest without brackets (`a.b().c()`, `!!!x`,
-//! `&&&&x`, `a + b + c`, `x as T as U`, `else if` ladders, `return return`): every operator-like
+//! `&&&&x`, `a + b + c`, `x as T as U`, `else if` ladders, `return return`, `yield yield`,
+//! `become`, `box` patterns, `a @ b @ c` bindings): every operator-like
 //! token since the last `,` `;` or `=>` at the same bracket level counts as one more level.
 
 /// Whether the first token at or after `i` continues an expression that ended at a `}`.
@@ -91,7 +92,7 @@ pub fn estimate_depth(text: &str) -> usize {
                 i += 2;
                 continue;
             }
-            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'?' | b'=' => {
+            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'?' | b'=' | b'@' => {
                 chain += 1;
                 max = max.max(base + chain);
             }
@@ -102,7 +103,7 @@ pub fn estimate_depth(text: &str) -> usize {
                 }
                 if matches!(
                     &bytes[start..i],
-                    b"as" | b"else" | b"return" | b"break" | b"move" | b"async"
+                    b"as" | b"else" | b"return" | b"break" | b"move" | b"async" | b"yield" | b"become" | b"box"
                 ) {
                     chain += 1;
                     max = max.max(base + chain);
@@ -127,7 +128,6 @@ static BORING: [bool; 256] = {
             || b >= 0x80
             || b == b':'
             || b == b'#'
-            || b == b'@'
             || b == b'$'
             || b == b'~'
             || b == b'\\';

@@ -239,6 +239,11 @@ fn deep_nesting_of_every_kind_is_refused_without_overflow() {
         ("unary", format!("fn f() {{ let x = {}true; }}", "!".repeat(n))),
         ("chain", format!("fn f() {{ let x = a{}; }}", ".b()".repeat(n))),
         ("binop", format!("fn f() {{ let x = 1{}; }}", " + 1".repeat(n))),
+        // Found by fuzzing: prefix keywords and pattern bindings nest without brackets.
+        ("yield", format!("fn f() {{ {}1; }}", "yield ".repeat(n))),
+        ("become", format!("fn f() {{ {}1; }}", "become ".repeat(n))),
+        ("box", format!("fn f() {{ let {}x = 1; }}", "box ".repeat(n))),
+        ("bindings", format!("fn f() {{ let {}x = 1; }}", "a @ ".repeat(n))),
     ];
     let t = tempfile::tempdir().unwrap();
     for (name, text) in &cases {
