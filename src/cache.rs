@@ -42,6 +42,21 @@ pub struct Entry {
     suppressions: Suppressions,
 }
 
+impl Entry {
+    /// The walk as the engine uses it, with the file's text.
+    pub fn checked(&self, text: String) -> Checked {
+        Checked {
+            text,
+            diagnostics: self.diagnostics.clone(),
+            summaries: self.summaries.clone(),
+            deferred: self.deferred.clone(),
+            suppressions: self.suppressions.clone(),
+            parse_time: Default::default(),
+            check_time: Default::default(),
+        }
+    }
+}
+
 pub struct Cache {
     dir: PathBuf,
     entries: HashMap<String, Entry>,
@@ -81,22 +96,11 @@ impl Cache {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The cached walk of `path`, if its text and environment are unchanged.
-    pub fn get(&self, path: &Path, content: u64, env: u64, text: String) -> Option<Checked> {
-        let e = self.entries.get(&key(path))?;
-        (e.content == content && e.env == env).then(|| Checked {
-            text,
-            diagnostics: e.diagnostics.clone(),
-            summaries: e.summaries.clone(),
-            deferred: e.deferred.clone(),
-            suppressions: e.suppressions.clone(),
-            parse_time: Default::default(),
-            check_time: Default::default(),
-        })
+    /// The cached walk of `path`, if it is for this text and environment.
+    pub fn get(&self, path: &Path, content: u64, env: u64) -> Option<&Entry> {
+        self.entries
+            .get(&key(path))
+            .filter(|e| e.content == content && e.env == env)
     }
 
     /// An entry for a freshly walked file.

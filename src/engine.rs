@@ -263,8 +263,8 @@ impl<'r> Engine<'r> {
                     };
                     let content = crate::cache::content_hash(&text);
                     let env = crate::cache::env_hash(&plan.rules, &settings.options, test_file);
-                    if let Some(hit) = cache.get(path, content, env, text.clone()) {
-                        return (path.clone(), plan, Ok(hit), None, true);
+                    if let Some(entry) = cache.get(path, content, env) {
+                        return (path.clone(), plan, Ok(entry.checked(text)), None, true);
                     }
                     let outcome = check_text(&plan.rules, &settings.options, text, test_file);
                     let entry = outcome
@@ -277,7 +277,7 @@ impl<'r> Engine<'r> {
         });
         drop(cache);
         let mut stats = Stats::default();
-        for (path, _, outcome, _, hit) in &checked {
+        for (_, _, outcome, _, hit) in &checked {
             stats.files += 1;
             stats.cached += usize::from(*hit);
             if let Ok(c) = outcome {
@@ -286,7 +286,6 @@ impl<'r> Engine<'r> {
                 stats.parse += c.parse_time;
                 stats.check += c.check_time;
             }
-            let _ = path;
         }
         if let Some(cache) = &self.cache {
             let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
