@@ -86,6 +86,8 @@ pub struct Engine<'r> {
     nested_configs: bool,
     partial_crate: bool,
     cache: Option<RwLock<Cache>>,
+    /// Started on the first run and kept: a new pool would fault in fresh worker stacks.
+    pool: std::sync::OnceLock<rayon::ThreadPool>,
 }
 
 /// How each rule runs in one file.
@@ -132,6 +134,7 @@ impl<'r> Engine<'r> {
             nested_configs: false,
             partial_crate: false,
             cache: None,
+            pool: std::sync::OnceLock::new(),
         }
     }
 
@@ -192,6 +195,7 @@ impl<'r> Engine<'r> {
 
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
+        self.pool = std::sync::OnceLock::new();
         self
     }
 
@@ -238,7 +242,7 @@ impl<'r> Engine<'r> {
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         work.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let started = Instant::now();
-        let pool = worker_pool(self.threads);
+        let pool = self.pool.get_or_init(|| worker_pool(self.threads));
         let cache = self.cache.as_ref().map(|c| c.read().unwrap_or_else(|e| e.into_inner()));
         type Walked<'p> = (
             PathBuf,
@@ -282,7 +286,7 @@ impl<'r> Engine<'r> {
             stats.cached += usize::from(*hit);
             if let Ok(c) = outcome {
                 stats.bytes += c.text.len() as u64;
-                stats.lines += c.text.bytes().filter(|&b| b == b'\n').count();
+                stats.lines += memchr::memchr_iter(b'\n', c.text.as_bytes()).count();
                 stats.parse += c.parse_time;
                 stats.check += c.check_time;
             }
@@ -415,6 +419,14 @@ pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -
         }
         Some(diag)
     }));
+    if diags.is_empty() && checked.suppressions.is_empty() {
+        return FileReport {
+            path: path.to_path_buf(),
+            diagnostics: Vec::new(),
+            source: None,
+            error: None,
+        };
+    }
     let lines = LineIndex::new(&checked.text);
     if !checked.suppressions.is_empty() {
         let outcome = crate::suppress::apply(&checked.suppressions, diags, &lines);
@@ -573,34 +585,28 @@ pub fn check_text(
     mut text: String,
     test_file: bool,
 ) -> Result<Checked, String> {
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
+    crate::source::strip_bom(&mut text);
     let depth = crate::nesting::estimate_depth(&text);
     if depth > MAX_NESTING {
         return Err(format!(
             "nesting is too deep to lint safely (about {depth} levels; the limit is {MAX_NESTING})"
         ));
     }
-    // A `#!` interpreter line is not Rust; blank it so offsets and lines stay put.
-    let blanked;
-    let code = if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
-        let end = text.find('\n').unwrap_or(text.len());
-        blanked = format!("{}{}", " ".repeat(end), &text[end..]);
-        &blanked
-    } else {
-        &text
-    };
+    let code = crate::source::without_shebang(&text);
+    let code = &*code;
+    // Rules read `code`; only the parser sees the copy without doc comments.
+    let parsed = crate::source::without_docs(code);
     let mut parse_time = Duration::ZERO;
     let mut check_time = Duration::ZERO;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<_, String> {
         let t = Instant::now();
-        let file = syn::parse_file(code).map_err(|e| {
+        let file = syn::parse_file(&parsed).map_err(|e| {
             let at = e.span().start();
             format!("could not parse: {e} (line {}, column {})", at.line, at.column + 1)
         })?;
         parse_time = t.elapsed();
         let t = Instant::now();
+        let _lines = crate::context::SourceLines::install(code);
         let cx = Walker::new(rules, code, options, &file, test_file).run(&file);
         let suppressions = Suppressions::collect(code, &file);
         check_time = t.elapsed();

@@ -20,6 +20,7 @@ pub mod options;
 pub mod render;
 pub mod rule;
 pub mod rules;
+mod source;
 mod suppress;
 pub mod tokens;
 mod walker;
