@@ -55,7 +55,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let env = |name: &str, default: u64| std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default);
     let roots: Vec<PathBuf> = if args.is_empty() {
-        let (seed, n) = (env("BENCH_SEED", 42), env("BENCH_FILES", 400) as usize);
+        let (seed, n) = (env("BENCH_SEED", 42), env("BENCH_FILES", 420) as usize);
         let (dir, lines) = corpus::ensure(seed, n).expect("generate the corpus");
         println!("corpus: {} (seed {seed}, {n} modules, {lines} lines)", dir.display());
         vec![dir]

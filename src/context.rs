@@ -81,6 +81,8 @@ pub struct FileFacts {
     pub uses_tokio: bool,
     /// The file is test code by its path (`tests/`, `benches/`, `*_test.rs`).
     pub test_file: bool,
+    /// The file names a cancellation token type (`CancellationToken` or a configured one).
+    pub mentions_token: bool,
     /// `(struct, field)` for struct fields of the file that hold a `CancellationToken`.
     pub token_fields: HashSet<(String, String)>,
 }
@@ -102,6 +104,11 @@ pub struct Context<'src> {
     /// Depth of `#[cfg(test)]` modules around the walk.
     pub(crate) test_modules: usize,
     mentions_cache: std::cell::RefCell<Vec<(&'static str, bool)>>,
+    /// The text of the identifier asked about last: several rules ask about the same call.
+    ident_text: std::cell::RefCell<String>,
+    /// The last answer of [`Context::crate_fn_name`], by the path's address; cleared before each
+    /// node, so an address reused by a later macro-body parse never finds a stale answer.
+    crate_fn_memo: std::cell::RefCell<Option<(usize, Option<String>)>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -137,7 +144,26 @@ impl<'src> Context<'src> {
             impl_types: Vec::new(),
             test_modules: 0,
             mentions_cache: Default::default(),
+            ident_text: Default::default(),
+            crate_fn_memo: Default::default(),
         }
+    }
+
+    /// Called by the walker before the rules look at a new node.
+    pub(crate) fn new_node(&self) {
+        self.crate_fn_memo.borrow_mut().take();
+    }
+
+    /// Runs `f` on the text of `ident` (`r#type` as `r#type`), without allocating when the
+    /// same name was asked about last.
+    pub fn with_ident_text<R>(&self, ident: &proc_macro2::Ident, f: impl FnOnce(&str) -> R) -> R {
+        let mut text = self.ident_text.borrow_mut();
+        if *ident != *text {
+            use std::fmt::Write;
+            text.clear();
+            let _ = write!(text, "{ident}");
+        }
+        f(&text)
     }
 
     pub fn source(&self) -> &'src str {
@@ -154,7 +180,7 @@ impl<'src> Context<'src> {
         if let Some(&(_, hit)) = self.mentions_cache.borrow().iter().find(|(w, _)| *w == word) {
             return hit;
         }
-        let hit = self.source.contains(word);
+        let hit = crate::source::contains(self.source, word);
         self.mentions_cache.borrow_mut().push((word, hit));
         hit
     }
@@ -372,15 +398,26 @@ impl<'src> Context<'src> {
         let Some(last) = path.segments.last() else { return false };
         // One string, then plain `&str` comparisons: far cheaper than comparing the `Ident` with
         // each name of a long list.
-        let own = last.ident.to_string();
-        if names.contains(&own.as_str()) {
-            return true;
-        }
-        path.segments.len() == 1
-            && self.scopes.iter().any(|s| {
-                s.renames
-                    .iter()
-                    .any(|(alias, original)| *alias == own && names.contains(&original.as_str()))
+        self.with_ident_text(&last.ident, |own| {
+            names.contains(&own)
+                || path.segments.len() == 1
+                    && self.scopes.iter().any(|s| {
+                        s.renames
+                            .iter()
+                            .any(|(alias, original)| alias == own && names.contains(&original.as_str()))
+                    })
+        })
+    }
+
+    /// Whether a path starting with `first` may name something other than what it says: an
+    /// import under another name, or a module-relative import that may lead to one.
+    pub fn may_be_renamed(&self, first: &proc_macro2::Ident) -> bool {
+        ["crate", "super", "self", "Self"].iter().any(|k| first == k)
+            || self.scopes.iter().any(|s| {
+                s.renames.iter().any(|(alias, _)| first == alias)
+                    || s.aliases.iter().any(|(alias, full)| {
+                        first == alias && ["crate::", "super::", "self::"].iter().any(|p| full.starts_with(p))
+                    })
             })
     }
 
@@ -513,10 +550,7 @@ impl<'src> Context<'src> {
             return;
         }
         let Some(flags) = self.fns.last() else { return };
-        let line = self
-            .source
-            .get(..range.start)
-            .map_or(0, |s| s.matches('\n').count() + 1);
+        let line = line_of(self.source, range.start);
         let summary = &mut self.summaries[flags.summary];
         if summary.blocks.len() < 4 {
             summary.blocks.push(BlockRecord {
@@ -535,10 +569,10 @@ impl<'src> Context<'src> {
         let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
             return false;
         };
-        let fn_like = last
-            .ident
-            .to_string()
-            .starts_with(|c: char| c.is_lowercase() || c == '_');
+        let fn_like = self.with_ident_text(&last.ident, |name| {
+            name.trim_start_matches("r#")
+                .starts_with(|c: char| c.is_lowercase() || c == '_')
+        });
         if !fn_like {
             return false;
         }
@@ -558,6 +592,18 @@ impl<'src> Context<'src> {
     /// Whether a call path names a fn of this crate: declared in this file, reached through
     /// `crate::`/`super::`/`self::`, or a bare name no import explains. Returns its name.
     pub fn crate_fn_name(&self, path: &syn::Path) -> Option<String> {
+        let key = std::ptr::from_ref(path) as usize;
+        if let Some((k, name)) = &*self.crate_fn_memo.borrow()
+            && *k == key
+        {
+            return name.clone();
+        }
+        let name = self.crate_fn_name_uncached(path);
+        *self.crate_fn_memo.borrow_mut() = Some((key, name.clone()));
+        name
+    }
+
+    fn crate_fn_name_uncached(&self, path: &syn::Path) -> Option<String> {
         if !self.may_be_crate_path(path) {
             return None;
         }
@@ -604,8 +650,60 @@ pub const ORIGIN_CTORS: &[&str] = &[
     "sync_channel",
 ];
 
+thread_local! {
+    /// Where each line of the file being checked on this thread starts, and whether the file is
+    /// ASCII. proc-macro2 turns a span into bytes through a per-file map of char offsets that
+    /// grows with every lookup and walks chars between entries; for an ASCII file the span's
+    /// line and column give the bytes directly.
+    static LINES: std::cell::RefCell<Option<LineIndex>> = const { std::cell::RefCell::new(None) };
+}
+
+struct LineIndex {
+    starts: Vec<usize>,
+    ascii: bool,
+}
+
+/// Installs the line index of `code` (the text syn parsed) for spans of it on this thread,
+/// until dropped.
+pub(crate) struct SourceLines(());
+
+impl SourceLines {
+    pub(crate) fn install(code: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', code.as_bytes()).map(|i| i + 1))
+            .collect();
+        LINES.with(|l| {
+            *l.borrow_mut() = Some(LineIndex {
+                starts,
+                ascii: code.is_ascii(),
+            })
+        });
+        SourceLines(())
+    }
+}
+
+impl Drop for SourceLines {
+    fn drop(&mut self) {
+        LINES.with(|l| l.borrow_mut().take());
+    }
+}
+
+/// The byte range of a span of the file being checked.
 pub fn span_range(span: Span) -> Range<usize> {
-    span.byte_range()
+    let fast = LINES.with(|l| {
+        let l = l.borrow();
+        let index = l.as_ref().filter(|i| i.ascii)?;
+        let at = |lc: proc_macro2::LineColumn| Some(index.starts.get(lc.line.checked_sub(1)?)? + lc.column);
+        Some(at(span.start())?..at(span.end())?)
+    });
+    fast.unwrap_or_else(|| span.byte_range())
+}
+
+/// The 1-based line of a byte offset of the file being checked.
+pub(crate) fn line_of(source: &str, offset: usize) -> usize {
+    LINES
+        .with(|l| l.borrow().as_ref().map(|i| i.starts.partition_point(|&s| s <= offset)))
+        .unwrap_or_else(|| source.get(..offset).map_or(0, |s| s.matches('\n').count() + 1))
 }
 
 impl Diagnostic {
@@ -656,5 +754,56 @@ impl Diagnostic {
             }
             None => self,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::{TokenStream, TokenTree};
+
+    /// Every token's range, as proc-macro2 gives it and through the line index.
+    fn ranges(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+        let tokens: TokenStream = text.parse().unwrap();
+        let _lines = SourceLines::install(text);
+        let mut out = Vec::new();
+        let mut stack = vec![tokens];
+        while let Some(ts) = stack.pop() {
+            for t in ts {
+                let span = t.span();
+                out.push((span.byte_range(), span_range(span)));
+                if let TokenTree::Group(g) = t {
+                    out.push((g.span_open().byte_range(), span_range(g.span_open())));
+                    out.push((g.span_close().byte_range(), span_range(g.span_close())));
+                    stack.push(g.stream());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn spans_through_the_line_index_match_proc_macro2() {
+        let ascii =
+            "fn a() {\r\n\tlet x = [1, 2];\n    // c\n    x.iter().map(|y| y + 1).count();\n}\n\n/* b */ fn b() {}";
+        let non_ascii = "fn a() { let s = \"héllo →\"; }\n// é\nfn b() { c(\"ü\") }";
+        for text in [ascii, non_ascii] {
+            let all = ranges(text);
+            assert!(all.len() > 10);
+            for (want, got) in all {
+                assert_eq!(got, want, "in {text:?}");
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
+
+    #[test]
+    fn lines_of_offsets_with_and_without_the_index() {
+        let text = "a\nbc\n\nd";
+        let without: Vec<usize> = (0..text.len()).map(|o| line_of(text, o)).collect();
+        let _lines = SourceLines::install(text);
+        let with: Vec<usize> = (0..text.len()).map(|o| line_of(text, o)).collect();
+        assert_eq!(without, vec![1, 1, 2, 2, 2, 3, 4]);
+        assert_eq!(with, without);
     }
 }

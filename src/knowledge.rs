@@ -139,33 +139,35 @@ impl<'a> CrateIndex<'a> {
     /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
     pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
         let all = self.fns.get(d.callee.as_str())?;
-        let (message, label, help) = d.describe.for_callee(&d.callee);
-        let mut diag = Diagnostic::new(d.rule, d.severity, message, d.range.clone())
-            .with_primary_label(label)
-            .with_help(help);
-        diag.labels.extend(d.labels.iter().cloned());
-        let holds = match &d.need {
-            Need::IsAsync => all.iter().all(|(_, f)| f.is_async),
-            Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result),
-            Need::TakesToken => all.iter().all(|(_, f)| f.takes_token),
+        // Most deferred findings do not hold: decide before writing any words.
+        let blocks_at = match &d.need {
+            Need::IsAsync => all.iter().all(|(_, f)| f.is_async).then_some(None)?,
+            Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result).then_some(None)?,
+            Need::TakesToken => all.iter().all(|(_, f)| f.takes_token).then_some(None)?,
             Need::Blocks(kind) => {
                 let mut first = None;
                 for (path, f) in all {
                     let record = f.blocks.iter().find(|b| b.kind == *kind).filter(|_| !f.is_async)?;
                     first.get_or_insert((*path, record));
                 }
-                let (path, record) = first?;
-                let at = format!("{}:{}", path.display(), record.line);
-                if path == here {
-                    diag.labels.push(Label {
-                        range: record.range.clone(),
-                        message: format!("`{}` blocks here", d.callee).into(),
-                    });
-                }
-                diag.message = format!("`{}` blocks the executor: it calls {} ({at})", d.callee, record.what);
-                true
+                Some(first?)
             }
         };
-        holds.then_some(diag)
+        let (message, label, help) = d.describe.for_callee(&d.callee);
+        let mut diag = Diagnostic::new(d.rule, d.severity, message, d.range.clone())
+            .with_primary_label(label)
+            .with_help(help);
+        diag.labels.extend(d.labels.iter().cloned());
+        if let Some((path, record)) = blocks_at {
+            let at = format!("{}:{}", path.display(), record.line);
+            if path == here {
+                diag.labels.push(Label {
+                    range: record.range.clone(),
+                    message: format!("`{}` blocks here", d.callee).into(),
+                });
+            }
+            diag.message = format!("`{}` blocks the executor: it calls {} ({at})", d.callee, record.what);
+        }
+        Some(diag)
     }
 }

@@ -78,7 +78,8 @@ impl Options {
 
     /// Whether `text` mentions any token type.
     pub fn mentions_token_type(&self, text: &str) -> bool {
-        text.contains(TOKEN_TYPE) || Self::last_segments(&self.token_types).any(|t| text.contains(t))
+        crate::source::contains(text, TOKEN_TYPE)
+            || Self::last_segments(&self.token_types).any(|t| crate::source::contains(text, t))
     }
 
     /// The last segments of `paths`, to test cheaply whether a call may name one of them.

@@ -58,7 +58,10 @@ pub struct FnItem<'a> {
 pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
 
-    fn check_expr(&self, _expr: &syn::Expr, _cx: &mut Context) {}
+    /// Called for every call (`f(..)`, `a::f(..)`, `(f)(..)`) and method call (`x.m(..)`): an
+    /// [`syn::Expr::Call`] or [`syn::Expr::MethodCall`]. Other expressions are seen through
+    /// [`Rule::check_block`] and [`Rule::check_fn`], which can walk what they need.
+    fn check_call(&self, _call: &syn::Expr, _cx: &mut Context) {}
 
     /// Called for every block (fn bodies, async blocks, closures' blocks, nested blocks) after
     /// its statements were walked, so the block's own bindings are visible to [`Context::local`].

@@ -5,6 +5,7 @@ use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope
 use crate::knowledge::FnSummary;
 use crate::options::Options;
 use crate::rule::{FnItem, Rule};
+use crate::source::contains;
 use crate::tokens::contains_ident;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
@@ -29,13 +30,13 @@ impl<'r, 'src> Walker<'r, 'src> {
         test_file: bool,
     ) -> Self {
         // A project's own blocking calls, spawners or types can make any rule fire.
-        let extended = options.words().any(|w| source.contains(w));
+        let extended = options.words().any(|w| contains(source, w));
         let rules = rules
             .iter()
             .copied()
             .filter(|r| {
                 let needles = r.meta().needles;
-                extended || needles.is_empty() || needles.iter().any(|n| source.contains(n))
+                extended || needles.is_empty() || needles.iter().any(|n| contains(source, n))
             })
             .collect();
         Walker {
@@ -104,6 +105,7 @@ impl<'r, 'src> Walker<'r, 'src> {
             block,
             signature_from_trait: self.signature_from_trait,
         };
+        self.cx.new_node();
         for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_fn(&item, &mut self.cx);
@@ -195,10 +197,11 @@ impl<'r, 'src> Walker<'r, 'src> {
         self.signature_from_trait = was_from_trait;
     }
 
-    fn run_expr_rules(&mut self, expr: &Expr) {
+    fn run_call_rules(&mut self, call: &Expr) {
+        self.cx.new_node();
         for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
-            rule.check_expr(expr, &mut self.cx);
+            rule.check_call(call, &mut self.cx);
         }
     }
 
@@ -232,7 +235,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         let Some(last) = p.path.segments.last() else {
             return false;
         };
-        if is_insulating_name(&last.ident) {
+        if is_insulating_name(&self.cx, &last.ident) {
             return true;
         }
         if p.path.segments.len() == 1 {
@@ -291,16 +294,12 @@ impl<'r, 'src> Walker<'r, 'src> {
                     });
                 }
             }
-            // In sync code, arguments matter only if they start async code of their own.
-            n if COMMA_MACROS.contains(&n) && (self.cx.in_async().is_some() || contains_async(&tokens)) => {
+            n if COMMA_MACROS.contains(&n) => {
                 // Most of these (`info!("..", x)`, `format!(..)`) hold only literals and names:
-                // a look at the text spares splitting and parsing them.
-                let inner = self
-                    .cx
-                    .source
-                    .get(span_range(mac.delimiter.span().join()))
-                    .unwrap_or("");
-                if !may_hold_code(inner.get(1..inner.len().saturating_sub(1)).unwrap_or("")) {
+                // a look at the text spares splitting and parsing them. In sync code, arguments
+                // matter only if they start async code of their own.
+                let inner = macro_text(self.cx.source, mac);
+                if !(self.cx.in_async().is_some() || contains(inner, "async")) || !may_hold_code(inner) {
                     return;
                 }
                 for chunk in split_top_level(tokens) {
@@ -401,6 +400,14 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
 
+    // Types, generic arguments and attributes hold no code a rule looks at (rules read
+    // signatures directly); not descending into them saves a good part of the walk.
+    fn visit_type(&mut self, _: &'ast syn::Type) {}
+
+    fn visit_path_arguments(&mut self, _: &'ast syn::PathArguments) {}
+
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.walk_fn(&f.attrs, &f.sig, &f.block);
     }
@@ -447,7 +454,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
         // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items. Parsing them
         // costs a second parse of their text, so only where async code or a spawn can be inside.
-        if !contains_ident(&m.mac.tokens, &["async", "spawn", "block_on", "drop_guard"]) {
+        let text = macro_text(self.cx.source, &m.mac);
+        if !["async", "spawn", "block_on", "drop_guard"]
+            .iter()
+            .any(|w| contains(text, w))
+            || !contains_ident(&m.mac.tokens, &["async", "spawn", "block_on", "drop_guard"])
+        {
             return;
         }
         if let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone()) {
@@ -476,6 +488,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             self.visit_stmt(s);
         }
         // After the statements, so the block's own `let`s are known to the rules.
+        self.cx.new_node();
         for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_block(b, &mut self.cx);
@@ -502,7 +515,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr(&mut self, e: &'ast Expr) {
-        self.run_expr_rules(e);
+        if matches!(e, Expr::Call(_) | Expr::MethodCall(_)) {
+            self.run_call_rules(e);
+        }
         match e {
             Expr::Async(a) => {
                 let start = a.async_token.span;
@@ -547,7 +562,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
             Expr::MethodCall(m) => {
                 self.visit_expr(&m.receiver);
-                let insulating = is_insulating_name(&m.method)
+                let insulating = is_insulating_name(&self.cx, &m.method)
                     || Options::last_segments(&self.cx.options().insulating_wrappers).any(|w| m.method == w);
                 self.visit_args(insulating, m.args.iter());
             }
@@ -589,10 +604,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
 /// `spawn_blocking`, `block_in_place`, ... and a crate's own wrappers named like them
 /// (`run_blocking`, tokio's `asyncify`).
-fn is_insulating_name(name: &proc_macro2::Ident) -> bool {
-    let name = name.to_string();
-    // tokio's `asyncify`, deadpool's `interact`: closures run on a blocking pool.
-    INSULATING.contains(&name.as_str()) || name == "asyncify" || name == "interact" || name.contains("blocking")
+fn is_insulating_name(cx: &Context, name: &proc_macro2::Ident) -> bool {
+    cx.with_ident_text(name, |name| {
+        // tokio's `asyncify`, deadpool's `interact`: closures run on a blocking pool.
+        INSULATING.contains(&name) || name == "asyncify" || name == "interact" || name.contains("blocking")
+    })
 }
 
 /// A sync closure argument, possibly in parentheses or as the tail of a block.
@@ -728,9 +744,11 @@ fn strip_field_sigils(chunk: TokenStream) -> TokenStream {
     out.into_iter().collect()
 }
 
-/// Whether a token stream contains the `async` keyword at any depth.
-fn contains_async(tokens: &TokenStream) -> bool {
-    contains_ident(tokens, &["async"])
+/// The source text between a macro's delimiters: looking at it is far cheaper than walking the
+/// tokens.
+fn macro_text<'s>(source: &'s str, mac: &syn::Macro) -> &'s str {
+    let whole = source.get(span_range(mac.delimiter.span().join())).unwrap_or("");
+    whole.get(1..whole.len().saturating_sub(1)).unwrap_or("")
 }
 
 /// Splits a macro's tokens at top-level `,` and `;`.
@@ -903,7 +921,8 @@ fn file_facts(source: &str, options: &Options, file: &syn::File) -> FileFacts {
     };
     c.visit_file(file);
     let mut facts = FileFacts {
-        uses_tokio: source.contains("tokio"),
+        uses_tokio: contains(source, "tokio"),
+        mentions_token: c.mentions_token,
         async_fns: c.async_fns,
         token_fields: c.token_fields,
         ..FileFacts::default()

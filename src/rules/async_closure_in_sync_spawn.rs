@@ -23,7 +23,7 @@ impl Rule for AsyncClosureInSyncSpawn {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+    fn check_call(&self, expr: &Expr, cx: &mut Context) {
         let (named, args) = match expr {
             Expr::Call(c) => match &*c.func {
                 // A crate's own fn named `spawn` may well poll what it is given.

@@ -26,7 +26,7 @@ impl Rule for BlockInPlaceOnCurrentThread {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+    fn check_call(&self, expr: &Expr, cx: &mut Context) {
         // `rt.block_on(async { .. })` on a runtime built with `new_current_thread()` here.
         if let Expr::MethodCall(m) = expr
             && !cx.expects_panic()

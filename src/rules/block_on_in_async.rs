@@ -65,7 +65,7 @@ impl Rule for BlockOnInAsync {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+    fn check_call(&self, expr: &Expr, cx: &mut Context) {
         let in_async = cx.in_async().is_some();
         // A `#[should_panic]` test that blocks inside async code checks exactly that panic.
         if cx.expects_panic() || (!in_async && !cx.in_sync_fn_body()) {
@@ -131,7 +131,10 @@ impl Rule for BlockOnInAsync {
                 // `futs.into_iter().map(block_on)`: the fn itself passed as a value.
                 for arg in &m.args {
                     if let Expr::Path(p) = arg
-                        && p.path.segments.last().is_some_and(|s| s.ident == "block_on")
+                        && p.path
+                            .segments
+                            .last()
+                            .is_some_and(|s| cx.with_ident_text(&s.ident, |n| n == "block_on"))
                         && let Some(known) = cx.path_matches(&p.path, BLOCK_ON_FNS)
                     {
                         blocks(
@@ -142,9 +145,13 @@ impl Rule for BlockOnInAsync {
                         );
                     }
                 }
-                let blocking = m.method == "block_on"
-                    || (["run_until", "run_until_stalled", "run"].iter().any(|n| m.method == n)
-                        && is_local_pool(&m.receiver, cx));
+                let (block_on, run) = cx.with_ident_text(&m.method, |name| {
+                    (
+                        name == "block_on",
+                        ["run_until", "run_until_stalled", "run"].contains(&name),
+                    )
+                });
+                let blocking = block_on || (run && is_local_pool(&m.receiver, cx));
                 if blocking {
                     blocks(
                         cx,

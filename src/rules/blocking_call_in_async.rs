@@ -299,8 +299,9 @@ fn from_whole_crate(path: &syn::Path, cx: &Context) -> bool {
     let Some(first) = path.segments.first() else {
         return false;
     };
-    let first = first.ident.to_string();
-    crates.contains(&first.as_str()) || cx.imported_from(&first, crates) || cx.has_glob_from(crates)
+    cx.with_ident_text(&first.ident, |first| {
+        crates.contains(&first) || cx.imported_from(first, crates)
+    }) || cx.has_glob_from(crates)
 }
 
 /// Every method name the table knows, to skip unrelated method calls quickly.
@@ -381,8 +382,11 @@ fn lookup_builtin(expr: &Expr, cx: &Context) -> Option<Hit<'static>> {
             })
         }
         Expr::MethodCall(m) => {
+            // Most method calls are not in the table; ask without allocating a name.
+            if !cx.with_ident_text(&m.method, |name| method_names().binary_search(&name).is_ok()) {
+                return None;
+            }
             let called = m.method.to_string();
-            method_names().binary_search(&called.as_str()).ok()?;
             entries().find_map(|b| match b.what {
                 Match::AnyReceiver(name) if called == name => Some(Hit::builtin(b, format!("`.{name}()`"))),
                 Match::Method { method, origin } if method.contains(&called.as_str()) => {
@@ -441,7 +445,7 @@ impl Rule for BlockingCallInAsync {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+    fn check_call(&self, expr: &Expr, cx: &mut Context) {
         let in_async = cx.in_async().is_some();
         // A `#[should_panic]` test that blocks checks exactly the panic it causes.
         if (!in_async && !cx.in_sync_fn_body()) || (in_async && cx.expects_panic()) {

@@ -3,11 +3,9 @@
 use crate::context::Context;
 use crate::diagnostic::Applicability;
 use crate::knowledge::Need;
-use crate::options::TOKEN_TYPE;
 use crate::rule::{FnItem, Rule, RuleMeta, Severity};
-use crate::rules::helpers::{discarded, mentions, mentions_any, unparen};
+use crate::rules::helpers::{count_mentions, discarded, mentions, mentions_any, unparen};
 use crate::tokens::Leaves;
-use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
 
@@ -78,15 +76,14 @@ impl Rule for DroppedCancellationToken {
 
     fn check_fn(&self, item: &FnItem<'_>, cx: &mut Context) {
         // Parts (b) and (d) need the token type named somewhere, if only in a renaming import.
-        if !cx.file_mentions(TOKEN_TYPE) && !cx.options().mentions_token_type(cx.source()) {
+        if !cx.facts().mentions_token {
             return;
         }
         let params = token_params(item.sig, cx);
         let is_async = || item.sig.asyncness.is_some() || returns_impl_future(&item.sig.output);
         if !params.is_empty() && !item.signature_from_trait && is_async() && !is_placeholder(item.block) {
-            let body = item.block.to_token_stream();
             for (name, range) in &params {
-                if name.starts_with('_') || mentions(&body, name) {
+                if name.starts_with('_') || mentions(item.block, name) {
                     continue;
                 }
                 let d = cx
@@ -146,7 +143,7 @@ fn returns_impl_future(output: &syn::ReturnType) -> bool {
     let syn::ReturnType::Type(_, ty) = output else {
         return false;
     };
-    mentions(ty, "Future") || mentions(ty, "BoxFuture") || mentions(ty, "LocalBoxFuture")
+    count_mentions(&**ty, &["Future", "BoxFuture", "LocalBoxFuture"], true) > 0
 }
 
 /// `{ todo!() }`, `{ unimplemented!() }`, `{}`: nothing to check yet.
@@ -223,13 +220,24 @@ fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
 
 /// An argument that carries some token: named like one, or built as one.
 fn passes_a_token(arg: &Expr) -> bool {
-    Leaves::new(arg.to_token_stream()).any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => {
-            let s = i.to_string().to_ascii_lowercase();
-            s.contains("token") || s.contains("cancel") || s.contains("shutdown") || s == "ct"
+    fn token_like(name: &str) -> bool {
+        let s = name.to_ascii_lowercase();
+        s.contains("token") || s.contains("cancel") || s.contains("shutdown") || s == "ct"
+    }
+    struct Finds(bool);
+    impl<'ast> Visit<'ast> for Finds {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0 = self.0 || token_like(&i.to_string());
         }
-        _ => false,
-    })
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.0 = self.0
+                || Leaves::new(m.tokens.clone())
+                    .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if token_like(&i.to_string())));
+        }
+    }
+    let mut finds = Finds(false);
+    finds.visit_expr(arg);
+    finds.0
 }
 
 /// Part (d): a long-running spawned task that never receives the token the fn holds and uses.
@@ -262,7 +270,7 @@ fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context
             carriers.push(name.clone());
         }
     }
-    let body_uses = count_mentions(item.block, &carriers);
+    let body_uses = count_mentions(item.block, &carriers, false);
     for c in &spawns {
         let Some(Expr::Async(block)) = c.args.first().map(unparen) else {
             continue;
@@ -283,12 +291,6 @@ fn untokened_spawns(item: &FnItem<'_>, mut tokens: Vec<String>, cx: &mut Context
             ));
         cx.report(d);
     }
-}
-
-fn count_mentions(block: &syn::Block, names: &[String]) -> usize {
-    Leaves::new(block.to_token_stream())
-        .filter(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if names.iter().any(|x| i == x)))
-        .count()
 }
 
 /// A `loop`/`while`/`for` that awaits, or three or more awaits.

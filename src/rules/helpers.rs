@@ -2,31 +2,116 @@
 
 use crate::tokens::Leaves;
 use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::Expr;
+use syn::visit::Visit;
+
+/// Syntax nodes the mention helpers search.
+pub trait Node {
+    fn accept<'a, V: Visit<'a>>(&'a self, v: &mut V);
+}
+
+impl Node for Expr {
+    fn accept<'a, V: Visit<'a>>(&'a self, v: &mut V) {
+        v.visit_expr(self);
+    }
+}
+
+impl Node for syn::Block {
+    fn accept<'a, V: Visit<'a>>(&'a self, v: &mut V) {
+        v.visit_block(self);
+    }
+}
+
+impl Node for syn::ExprAsync {
+    fn accept<'a, V: Visit<'a>>(&'a self, v: &mut V) {
+        v.visit_expr_async(self);
+    }
+}
+
+impl Node for syn::Type {
+    fn accept<'a, V: Visit<'a>>(&'a self, v: &mut V) {
+        v.visit_type(self);
+    }
+}
 
 /// Whether `node` contains the identifier `name` anywhere, macro bodies included.
-pub fn mentions(node: &impl ToTokens, name: &str) -> bool {
-    tokens_mention(node.to_token_stream(), &|i| i == name)
+pub fn mentions(node: &impl Node, name: &str) -> bool {
+    count_mentions(node, &[name], true) > 0
 }
 
 /// Whether `node` contains any of `names`.
-pub fn mentions_any(node: &impl ToTokens, names: &[String]) -> bool {
-    !names.is_empty() && tokens_mention(node.to_token_stream(), &|i| names.iter().any(|n| i == n))
+pub fn mentions_any(node: &impl Node, names: &[String]) -> bool {
+    !names.is_empty() && count_mentions(node, names, true) > 0
 }
 
-fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&str) -> bool) -> bool {
+/// How often `node` names one of `names` (once at most with `first_only`). Walks the syntax
+/// tree rather than its tokens: rendering a node into tokens copies all of it.
+pub fn count_mentions<S: AsRef<str>>(node: &impl Node, names: &[S], first_only: bool) -> usize {
+    struct Count<'n, S> {
+        names: &'n [S],
+        first_only: bool,
+        found: usize,
+    }
+    impl<S: AsRef<str>> Count<'_, S> {
+        fn done(&self) -> bool {
+            self.first_only && self.found > 0
+        }
+    }
+    impl<'ast, S: AsRef<str>> Visit<'ast> for Count<'_, S> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.found += usize::from(self.names.iter().any(|n| i == n.as_ref()));
+        }
+        // `x.user` names a field, not the variable `user`.
+        fn visit_member(&mut self, _: &'ast syn::Member) {}
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if !self.done() {
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        // `x.user()` calls a method, not the variable `user`.
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.visit_expr(&m.receiver);
+            if let Some(t) = &m.turbofish {
+                self.visit_angle_bracketed_generic_arguments(t);
+            }
+            for a in &m.args {
+                self.visit_expr(a);
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.visit_path(&m.path);
+            if !self.done() {
+                let hit = |i: &str| self.names.iter().any(|n| n.as_ref() == i);
+                self.found += tokens_mention(m.tokens.clone(), &hit, self.first_only);
+            }
+        }
+    }
+    let mut count = Count {
+        names,
+        first_only,
+        found: 0,
+    };
+    node.accept(&mut count);
+    count.found
+}
+
+fn tokens_mention(tokens: TokenStream, hit: &dyn Fn(&str) -> bool, first_only: bool) -> usize {
     // `x.user` names a field and `x.user()` a method, not the variable `user`.
     let mut after_dot = false;
-    Leaves::new(tokens).any(|t| {
+    let mut found = 0;
+    for t in Leaves::new(tokens) {
         let was_after_dot = std::mem::replace(&mut after_dot, matches!(&t, TokenTree::Punct(p) if p.as_char() == '.'));
-        match t {
-            TokenTree::Ident(i) => !was_after_dot && hit(&i.to_string()),
+        found += match t {
+            TokenTree::Ident(i) => usize::from(!was_after_dot && hit(&i.to_string())),
             // `format!("{name}")` and `"{name:?}"` capture `name` inside the string.
-            TokenTree::Literal(l) => format_captures(&l.to_string()).any(hit),
-            _ => false,
+            TokenTree::Literal(l) => format_captures(&l.to_string()).filter(|c| hit(c)).count(),
+            _ => 0,
+        };
+        if first_only && found > 0 {
+            break;
         }
-    })
+    }
+    found
 }
 
 /// The names a format string captures: `user` and `id` in `"{user} #{id:>4}"`.

@@ -20,13 +20,13 @@ impl Rule for UnforwardedCancellationToken {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &mut Context) {
+    fn check_call(&self, expr: &Expr, cx: &mut Context) {
         let args = match expr {
             Expr::Call(c) => &c.args,
             Expr::MethodCall(m) => &m.args,
             _ => return,
         };
-        if !cx.file_mentions("CancellationToken") && !cx.options().mentions_token_type(cx.source()) {
+        if !cx.facts().mentions_token {
             return;
         }
         for arg in args {
@@ -56,11 +56,12 @@ fn fresh_token<'e>(arg: &'e Expr, cx: &Context) -> Option<&'e Expr> {
                 let ctor = n >= 2 && (segs[n - 1].ident == "new" || segs[n - 1].ident == "default");
                 // `CancellationToken::new()`, or through a renaming import (`StopSignal::new()`).
                 if ctor
-                    && (cx.options().is_token_type(&segs[n - 2].ident.to_string())
-                        || cx.resolve_path(&p.path).first().is_some_and(|r| {
-                            r.rsplit_once("::")
-                                .is_some_and(|(ty, _)| cx.options().is_token_path(ty))
-                        }))
+                    && (cx.with_ident_text(&segs[n - 2].ident, |t| cx.options().is_token_type(t))
+                        || cx.may_be_renamed(&segs[0].ident)
+                            && cx.resolve_path(&p.path).first().is_some_and(|r| {
+                                r.rsplit_once("::")
+                                    .is_some_and(|(ty, _)| cx.options().is_token_path(ty))
+                            }))
                 {
                     Some(arg)
                 } else if n == 1 && segs[0].ident == "Some" && c.args.len() == 1 {
