@@ -157,7 +157,10 @@ impl<'src> Context<'src> {
     /// Runs `f` on the text of `ident` (`r#type` as `r#type`), without allocating when the
     /// same name was asked about last.
     pub fn with_ident_text<R>(&self, ident: &proc_macro2::Ident, f: impl FnOnce(&str) -> R) -> R {
-        let mut text = self.ident_text.borrow_mut();
+        // Asked again from inside `f`: the buffer is in use, so this one name gets its own string.
+        let Ok(mut text) = self.ident_text.try_borrow_mut() else {
+            return f(&ident.to_string());
+        };
         if *ident != *text {
             use std::fmt::Write;
             text.clear();
@@ -795,6 +798,20 @@ mod tests {
             }
             proc_macro2::extra::invalidate_current_thread_spans();
         }
+    }
+
+    #[test]
+    fn identifier_text_can_be_asked_for_inside_itself() {
+        let options = Options::default();
+        let cx = Context::new("", &options, FileFacts::default());
+        let (a, b) = (
+            proc_macro2::Ident::new("spawn", Span::call_site()),
+            proc_macro2::Ident::new_raw("type", Span::call_site()),
+        );
+        let both = cx.with_ident_text(&a, |outer| cx.with_ident_text(&b, |inner| format!("{outer} {inner}")));
+        assert_eq!(both, "spawn r#type");
+        assert_eq!(cx.with_ident_text(&b, str::to_string), "r#type");
+        assert_eq!(cx.with_ident_text(&a, str::to_string), "spawn");
     }
 
     #[test]
