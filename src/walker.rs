@@ -400,8 +400,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
 
-    // Types, generic arguments and attributes hold no code a rule looks at (rules read
-    // signatures directly); not descending into them saves a good part of the walk.
+    // Types, generic arguments and attributes hold no code a rule looks at: rules read
+    // signatures directly, and attributes' own tokens are not code.
     fn visit_type(&mut self, _: &'ast syn::Type) {}
 
     fn visit_path_arguments(&mut self, _: &'ast syn::PathArguments) {}
@@ -454,12 +454,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
         // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items. Parsing them
         // costs a second parse of their text, so only where async code or a spawn can be inside.
+        const WORTH_PARSING: &[&str] = &["async", "spawn", "block_on", "drop_guard"];
         let text = macro_text(self.cx.source, &m.mac);
-        if !["async", "spawn", "block_on", "drop_guard"]
-            .iter()
-            .any(|w| contains(text, w))
-            || !contains_ident(&m.mac.tokens, &["async", "spawn", "block_on", "drop_guard"])
-        {
+        if !WORTH_PARSING.iter().any(|w| contains(text, w)) || !contains_ident(&m.mac.tokens, WORTH_PARSING) {
             return;
         }
         if let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone()) {
