@@ -658,10 +658,10 @@ thread_local! {
     /// ASCII. proc-macro2 turns a span into bytes through a per-file map of char offsets that
     /// grows with every lookup and walks chars between entries; for an ASCII file the span's
     /// line and column give the bytes directly.
-    static LINES: std::cell::RefCell<Option<LineIndex>> = const { std::cell::RefCell::new(None) };
+    static LINES: std::cell::RefCell<Option<SpanLines>> = const { std::cell::RefCell::new(None) };
 }
 
-struct LineIndex {
+struct SpanLines {
     starts: Vec<usize>,
     ascii: bool,
 }
@@ -672,12 +672,9 @@ pub(crate) struct SourceLines(());
 
 impl SourceLines {
     pub(crate) fn install(code: &str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', code.as_bytes()).map(|i| i + 1))
-            .collect();
         LINES.with(|l| {
-            *l.borrow_mut() = Some(LineIndex {
-                starts,
+            *l.borrow_mut() = Some(SpanLines {
+                starts: crate::diagnostic::line_starts(code),
                 ascii: code.is_ascii(),
             })
         });
