@@ -408,6 +408,28 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 
+    // Leaves and declarations without code: most of a syntax tree's nodes, and none of them a
+    // call, a block or a fn. Patterns' bindings are read where they are bound.
+    fn visit_path(&mut self, _: &'ast syn::Path) {}
+
+    fn visit_expr_path(&mut self, _: &'ast syn::ExprPath) {}
+
+    fn visit_lit(&mut self, _: &'ast syn::Lit) {}
+
+    fn visit_pat(&mut self, _: &'ast syn::Pat) {}
+
+    fn visit_generics(&mut self, _: &'ast syn::Generics) {}
+
+    fn visit_item_struct(&mut self, _: &'ast syn::ItemStruct) {}
+
+    fn visit_item_enum(&mut self, _: &'ast syn::ItemEnum) {}
+
+    fn visit_item_union(&mut self, _: &'ast syn::ItemUnion) {}
+
+    fn visit_item_type(&mut self, _: &'ast syn::ItemType) {}
+
+    fn visit_item_foreign_mod(&mut self, _: &'ast syn::ItemForeignMod) {}
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.walk_fn(&f.attrs, &f.sig, &f.block);
     }
@@ -906,6 +928,11 @@ fn file_facts(source: &str, options: &Options, file: &syn::File) -> FileFacts {
             self.in_impl = outer;
         }
         fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
+        fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
+        fn visit_item_enum(&mut self, _: &'ast syn::ItemEnum) {}
+        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+        fn visit_generics(&mut self, _: &'ast syn::Generics) {}
+        fn visit_type(&mut self, _: &'ast syn::Type) {}
     }
     let mut c = Collect {
         result_aliases: Vec::new(),
