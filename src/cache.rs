@@ -162,9 +162,9 @@ impl Cache {
 
 /// Files are known by their absolute path, so runs from different directories share entries.
 fn key(path: &Path) -> String {
-    std::path::absolute(path)
+    crate::config::absolute(path)
         .map(|p| crate::config::normalize(&p))
-        .unwrap_or_else(|_| path.to_path_buf())
+        .unwrap_or_else(|| path.to_path_buf())
         .to_string_lossy()
         .into_owned()
 }

@@ -218,7 +218,7 @@ impl Settings {
 
     /// `path` relative to the configuration root, if it lies below it.
     pub fn relative(&self, path: &Path) -> Option<PathBuf> {
-        let abs = std::path::absolute(path).ok()?;
+        let abs = absolute(path)?;
         normalize(&abs).strip_prefix(&self.root).ok().map(Path::to_path_buf)
     }
 }
@@ -469,6 +469,20 @@ fn common_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
 }
 
 /// `a/./b/../c` as `a/c`, without touching the file system (symlinks stay as written).
+/// `path` made absolute against the working directory, which is read once per process: every
+/// entry of a walk asks, and `std::path::absolute` makes a `getcwd` call each time.
+pub fn absolute(path: &Path) -> Option<PathBuf> {
+    if path.is_absolute() {
+        return Some(path.to_path_buf());
+    }
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    match cwd {
+        Some(cwd) => Some(cwd.join(path)),
+        None => std::path::absolute(path).ok(),
+    }
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -538,7 +538,11 @@ pub fn worker_pool(threads: usize) -> rayon::ThreadPool {
 }
 
 fn read_source(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+    use std::io::Read;
+    // One open, then questions to the open file: a second lookup of the path costs as much as
+    // reading a small file.
+    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let meta = file.metadata().map_err(|e| io_message(&e))?;
     if meta.is_dir() {
         return Err("is a directory".into());
     }
@@ -548,7 +552,8 @@ fn read_source(path: &Path) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.read_to_end(&mut bytes).map_err(|e| io_message(&e))?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "file is not valid UTF-8 (invalid byte at offset {})",
