@@ -46,6 +46,9 @@ pub fn estimate_depth(text: &str) -> usize {
         // Whitespace, digits and non-ASCII bytes outside strings never change the depth.
         if BORING[b as usize] {
             i += 1;
+            while i < bytes.len() && BORING[bytes[i] as usize] {
+                i += 1;
+            }
             continue;
         }
         match b {
@@ -98,13 +101,17 @@ pub fn estimate_depth(text: &str) -> usize {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                while i < bytes.len() && IDENT[bytes[i] as usize] {
                     i += 1;
                 }
-                if matches!(
-                    &bytes[start..i],
-                    b"as" | b"else" | b"return" | b"break" | b"move" | b"async" | b"yield" | b"become" | b"box"
-                ) {
+                // Every keyword below is 2 to 6 bytes long and starts with a lowercase letter.
+                if (2..=6).contains(&(i - start))
+                    && bytes[start].is_ascii_lowercase()
+                    && matches!(
+                        &bytes[start..i],
+                        b"as" | b"else" | b"return" | b"break" | b"move" | b"async" | b"yield" | b"become" | b"box"
+                    )
+                {
                     chain += 1;
                     max = max.max(base + chain);
                 }
@@ -116,6 +123,18 @@ pub fn estimate_depth(text: &str) -> usize {
     }
     max
 }
+
+/// Bytes that continue an identifier.
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_';
+        i += 1;
+    }
+    t
+};
 
 /// Bytes the scanner can step over without looking closer.
 static BORING: [bool; 256] = {
