@@ -589,6 +589,13 @@ rules = { block_on_in_async = "allow" }
     }
 
     #[test]
+    fn absolute_agrees_with_std() {
+        for p in ["src/a.rs", ".", "../x/y.rs", "/abs/z.rs"] {
+            assert_eq!(absolute(Path::new(p)), std::path::absolute(p).ok(), "{p}");
+        }
+    }
+
+    #[test]
     fn relative_paths_climb_with_dots() {
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(relative_path(&p("/r/src/a.rs"), &p("/r")), p("src/a.rs"));

@@ -286,6 +286,21 @@ mod tests {
     }
 
     #[test]
+    fn every_chaining_keyword_counts_once_and_lookalikes_do_not() {
+        for kw in [
+            "as", "else", "return", "break", "move", "async", "yield", "become", "box",
+        ] {
+            let chain = format!("fn f() {{ {} x }}", format!("{kw} ").repeat(50));
+            assert_eq!(estimate_depth(&chain), 51, "{kw}");
+        }
+        // Same letters in other words or cases: `As`, `boxed`, `asyncs`, `r#return`'s prefix.
+        for word in ["As", "BOX", "boxed", "asyncs", "x_as", "become1", "b"] {
+            let chain = format!("fn f() {{ {} x }}", format!("{word} ").repeat(50));
+            assert_eq!(estimate_depth(&chain), 1, "{word}");
+        }
+    }
+
+    #[test]
     fn separators_reset_chains() {
         let src = format!("fn f() {{ {} }}", "a.b(); ".repeat(2000));
         assert!(estimate_depth(&src) < 10);
