@@ -9,6 +9,7 @@ use crate::source::contains;
 use crate::tokens::contains_ident;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
+use std::fmt::Write;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -650,11 +651,7 @@ fn declare_items(scope: &mut Scope, items: &[Item]) {
     for item in items {
         let ident = match item {
             Item::Use(u) => {
-                let mut prefix = Vec::new();
-                if u.leading_colon.is_some() {
-                    prefix.push(String::new());
-                }
-                add_use(&u.tree, &mut prefix, scope);
+                add_use(&u.tree, &mut String::new(), scope);
                 continue;
             }
             Item::Fn(f) => &f.sig.ident,
@@ -672,35 +669,41 @@ fn declare_items(scope: &mut Scope, items: &[Item]) {
     }
 }
 
-fn add_use(tree: &syn::UseTree, prefix: &mut Vec<String>, scope: &mut Scope) {
-    let full = |prefix: &[String], last: &str| {
-        let mut parts: Vec<&str> = prefix.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
-        if last != "self" {
-            parts.push(last);
-        }
-        parts.join("::")
+/// `prefix` is the path so far (`a::b`, without a leading `::`), extended and cut back as the
+/// tree is walked, so each imported name costs one string for its alias and one for its path.
+fn add_use(tree: &syn::UseTree, prefix: &mut String, scope: &mut Scope) {
+    let full = |prefix: &str, last: &str| match (prefix.is_empty(), last == "self") {
+        (_, true) => prefix.to_string(),
+        (true, false) => last.to_string(),
+        (false, false) => format!("{prefix}::{last}"),
     };
     match tree {
         syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push_str("::");
+            }
+            let _ = write!(prefix, "{}", p.ident);
             add_use(&p.tree, prefix, scope);
-            prefix.pop();
+            prefix.truncate(len);
         }
         syn::UseTree::Name(n) => {
             let name = n.ident.to_string();
+            let path = full(prefix, &name);
             let alias = if name == "self" {
-                prefix.last().cloned().unwrap_or_default()
+                prefix.rsplit("::").next().unwrap_or_default().to_string()
             } else {
-                name.clone()
+                name
             };
-            scope.aliases.push((alias, full(prefix, &name)));
+            scope.aliases.push((alias, path));
         }
         syn::UseTree::Rename(r) => {
             let alias = r.rename.to_string();
             if alias != "_" {
                 let original = r.ident.to_string();
-                scope.renames.push((alias.clone(), original.clone()));
-                scope.aliases.push((alias, full(prefix, &original)));
+                let path = full(prefix, &original);
+                scope.renames.push((alias.clone(), original));
+                scope.aliases.push((alias, path));
             }
         }
         syn::UseTree::Glob(_) => scope.globs.push(full(prefix, "self")),
