@@ -468,7 +468,6 @@ fn common_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
     common
 }
 
-/// `a/./b/../c` as `a/c`, without touching the file system (symlinks stay as written).
 /// `path` made absolute against the working directory, which is read once per process: every
 /// entry of a walk asks, and `std::path::absolute` makes a `getcwd` call each time.
 pub fn absolute(path: &Path) -> Option<PathBuf> {
@@ -483,6 +482,7 @@ pub fn absolute(path: &Path) -> Option<PathBuf> {
     }
 }
 
+/// `a/./b/../c` as `a/c`, without touching the file system (symlinks stay as written).
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {

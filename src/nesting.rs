@@ -293,7 +293,7 @@ mod tests {
             let chain = format!("fn f() {{ {} x }}", format!("{kw} ").repeat(50));
             assert_eq!(estimate_depth(&chain), 51, "{kw}");
         }
-        // Same letters in other words or cases: `As`, `boxed`, `asyncs`, `r#return`'s prefix.
+        // The same letters in other cases or inside longer words, and a one-letter prefix.
         for word in ["As", "BOX", "boxed", "asyncs", "x_as", "become1", "b"] {
             let chain = format!("fn f() {{ {} x }}", format!("{word} ").repeat(50));
             assert_eq!(estimate_depth(&chain), 1, "{word}");
