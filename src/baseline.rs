@@ -4,7 +4,7 @@
 //! with whitespace normalised, never by line number: edits elsewhere in the file do not bring
 //! it back. Identical findings in one fn are counted.
 
-use crate::config::normalize;
+use crate::config::absolute_normalized;
 use crate::diagnostic::Located;
 use crate::engine::{FileReport, Report};
 use serde::{Deserialize, Serialize};
@@ -142,9 +142,7 @@ pub fn fingerprint(file: &FileReport, d: &Located, base: &Path) -> String {
 }
 
 fn relative_path(path: &Path, base: &Path) -> String {
-    let abs = std::path::absolute(path)
-        .map(|p| normalize(&p))
-        .unwrap_or_else(|_| path.to_path_buf());
+    let abs = absolute_normalized(path);
     // `../src/a.rs` for a baseline kept beside the tree, never an absolute path when avoidable.
     let rel = crate::config::relative_path(&abs, base);
     rel.components()
@@ -155,9 +153,7 @@ fn relative_path(path: &Path, base: &Path) -> String {
 
 /// The directory a baseline file's paths are relative to.
 pub fn base_dir(file: &Path) -> PathBuf {
-    let abs = std::path::absolute(file)
-        .map(|p| normalize(&p))
-        .unwrap_or_else(|_| file.to_path_buf());
+    let abs = absolute_normalized(file);
     abs.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 

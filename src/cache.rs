@@ -162,11 +162,7 @@ impl Cache {
 
 /// Files are known by their absolute path, so runs from different directories share entries.
 fn key(path: &Path) -> String {
-    crate::config::absolute(path)
-        .map(|p| crate::config::normalize(&p))
-        .unwrap_or_else(|| path.to_path_buf())
-        .to_string_lossy()
-        .into_owned()
+    crate::config::absolute_normalized(path).to_string_lossy().into_owned()
 }
 
 /// Where the cache lives by default: `target/async-lint/` of the cargo workspace (or package)

@@ -2,7 +2,7 @@
 //! manifests and runs no build script), which of them to lint, and which package and target
 //! each file belongs to.
 
-use crate::config::normalize;
+use crate::config::{absolute_normalized, normalize};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -133,7 +133,7 @@ impl Workspace {
 
     /// The package a file belongs to: the one whose directory is the nearest above it.
     pub fn package_of(&self, file: &Path) -> Option<&Package> {
-        let abs = absolute(file);
+        let abs = absolute_normalized(file);
         self.packages
             .iter()
             .filter(|p| abs.starts_with(&p.dir))
@@ -142,7 +142,7 @@ impl Workspace {
 
     /// `file` relative to the workspace root, as cargo writes paths in its messages.
     pub fn relative(&self, file: &Path) -> PathBuf {
-        let abs = absolute(file);
+        let abs = absolute_normalized(file);
         abs.strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or(abs)
     }
 }
@@ -151,7 +151,7 @@ impl Package {
     /// The target a file is compiled in: the target whose source directory is the nearest above
     /// it (`src/lib.rs` for `src/**`, `tests/it.rs` for itself), else the library.
     pub fn target_of(&self, file: &Path) -> Value {
-        let abs = absolute(file);
+        let abs = absolute_normalized(file);
         let src = |t: &Value| t["src_path"].as_str().map(|s| normalize(Path::new(s)));
         if let Some(t) = self.targets.iter().find(|t| src(t).is_some_and(|s| s == abs)) {
             return t.clone();
@@ -176,15 +176,9 @@ fn is_lib(t: &Value) -> bool {
         .is_some_and(|k| k.iter().any(|k| k.as_str().is_some_and(|k| k.ends_with("lib"))))
 }
 
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path)
-        .map(|p| normalize(&p))
-        .unwrap_or_else(|_| path.to_path_buf())
-}
-
 /// The directory of the nearest `Cargo.toml` at or above `dir`.
 pub fn package_root(dir: &Path) -> Option<PathBuf> {
-    absolute(dir)
+    absolute_normalized(dir)
         .ancestors()
         .find(|d| d.join("Cargo.toml").is_file())
         .map(Path::to_path_buf)

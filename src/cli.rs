@@ -373,7 +373,7 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
             .files
             .iter()
             .filter(|f| f.error.is_none())
-            .map(|f| (absolute(&f.path), f.path.as_path()))
+            .map(|f| (config::absolute_normalized(&f.path), f.path.as_path()))
             .collect();
         // Entries of files this run did not lint, or of rules it did not run, are not stale.
         let plans: std::collections::HashMap<PathBuf, crate::engine::Plan> =
@@ -456,11 +456,7 @@ pub fn run(args: Args, invocation: Invocation) -> i32 {
 /// Lints the files named, seeing the rest of their packages for crate-wide knowledge (which
 /// sync fns block, which fns are async) without reporting on them.
 fn lint_files_in_context(engine: &Engine, files: &[PathBuf]) -> Result<Report, ConfigError> {
-    let key = |p: &Path| {
-        std::path::absolute(p)
-            .map(|a| config::normalize(&a))
-            .unwrap_or_default()
-    };
+    let key = config::absolute_normalized;
     let named: Vec<(PathBuf, &PathBuf)> = files.iter().map(|f| (key(f), f)).collect();
     let mut roots: Vec<PathBuf> = files
         .iter()
@@ -515,12 +511,6 @@ fn run_check(tool: CheckTool, args: &Args) -> Result<(), String> {
     to.flush().map_err(|e| e.to_string())?;
     child.wait().map_err(|e| format!("cargo did not finish: {e}"))?;
     Ok(())
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p)
-        .map(|a| config::normalize(&a))
-        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// `dir` as a path from `cwd` (`.`, `crates/a` or `../..`), so reported paths stay short.

@@ -323,9 +323,7 @@ fn at(path: &Path, text: &str, offset: usize, message: &str) -> ConfigError {
 
 /// A configuration path as messages show it: from the working directory when that is shorter.
 fn shown(path: &Path) -> String {
-    let abs = std::path::absolute(path)
-        .map(|p| normalize(&p))
-        .unwrap_or_else(|_| path.to_path_buf());
+    let abs = absolute_normalized(path);
     let cwd = std::env::current_dir().map(|c| normalize(&c)).unwrap_or_default();
     let rel = relative_path(&abs, &cwd);
     if rel.as_os_str().len() < path.as_os_str().len() {
@@ -480,6 +478,12 @@ pub fn absolute(path: &Path) -> Option<PathBuf> {
         Some(cwd) => Some(cwd.join(path)),
         None => std::path::absolute(path).ok(),
     }
+}
+
+/// `path` absolute and without `.` or `..` (see [`normalize`]), or as given when the working
+/// directory cannot be read: how files and configurations are known across a run.
+pub fn absolute_normalized(path: &Path) -> PathBuf {
+    absolute(path).map_or_else(|| path.to_path_buf(), |p| normalize(&p))
 }
 
 /// `a/./b/../c` as `a/c`, without touching the file system (symlinks stay as written).

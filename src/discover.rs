@@ -1,7 +1,7 @@
 //! Finding the files to lint: walkdir below each root, `.gitignore` files honoured on the way,
 //! the configuration's `include`/`exclude` applied.
 
-use crate::config::{Settings, normalize};
+use crate::config::{Settings, absolute_normalized};
 use crate::engine::FileReport;
 use ignore::Match;
 use ignore::gitignore::Gitignore;
@@ -105,9 +105,7 @@ struct Ignores {
 
 impl Ignores {
     fn new(root: &Path, enabled: bool) -> Self {
-        let root_abs = std::path::absolute(root)
-            .map(|p| normalize(&p))
-            .unwrap_or_else(|_| root.to_path_buf());
+        let root_abs = absolute_normalized(root);
         let mut ignores = Ignores {
             enabled,
             stack: Vec::new(),
