@@ -122,6 +122,7 @@ fn main() {
     // runs, and a pair measured back to back drifts least.
     let (mut wall_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
     let mut findings = 0;
+    let mut crate_shares = Vec::new();
     let measure = |f: &mut dyn FnMut()| {
         let (t, c) = (Instant::now(), cpu_time());
         f();
@@ -134,6 +135,7 @@ fn main() {
         let mut pipeline_run = || {
             let report = std::hint::black_box(engine.lint_paths(&roots));
             findings = report.diagnostics().count();
+            crate_shares.push(report.stats.crate_pass.as_secs_f64() / report.stats.wall.as_secs_f64());
         };
         // Alternate which goes first, so neither always runs on a warmer cache.
         let ((wf, c_f), (wp, c_p)) = if run % 2 == 0 {
@@ -172,6 +174,10 @@ fn main() {
     println!(
         "ratio pipeline/floor (median of per-run wall-time ratios): {:.3}",
         median_f64(wall_ratios)
+    );
+    println!(
+        "crate model's share of the pipeline's wall time (median): {:.1}%",
+        median_f64(crate_shares) * 100.0
     );
     if let (Some(a), Some(b)) = (floor_peak, pipeline_peak) {
         println!(

@@ -13,6 +13,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::engine::Checked;
 use crate::knowledge::{Deferred, FnSummary, Words};
+use crate::model::items::FileItems;
 use crate::options::Options;
 use crate::rule::Rule;
 use crate::suppress::Suppressions;
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const FILE_NAME: &str = "cache-v1.json";
 
 #[derive(Serialize, Deserialize)]
@@ -38,6 +39,7 @@ pub struct Entry {
     env: u64,
     diagnostics: Vec<Diagnostic>,
     summaries: Vec<FnSummary>,
+    items: FileItems,
     deferred: Vec<Deferred>,
     suppressions: Suppressions,
 }
@@ -49,6 +51,7 @@ impl Entry {
             text,
             diagnostics: self.diagnostics.clone(),
             summaries: self.summaries.clone(),
+            items: self.items.clone(),
             deferred: self.deferred.clone(),
             suppressions: self.suppressions.clone(),
             parse_time: Default::default(),
@@ -69,13 +72,14 @@ pub fn content_hash(text: &str) -> u64 {
 }
 
 /// The hash of everything besides the text that the walk's result depends on.
-pub fn env_hash(rules: &[&dyn Rule], options: &Options, test_file: bool) -> u64 {
+pub fn env_hash(rules: &[&dyn Rule], options: &Options, run_crates: &[String], test_file: bool) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     for r in rules {
         r.meta().name.hash(&mut h);
     }
     options.hash(&mut h);
+    run_crates.hash(&mut h);
     test_file.hash(&mut h);
     h.finish()
 }
@@ -110,12 +114,15 @@ impl Cache {
             env,
             diagnostics: checked.diagnostics.clone(),
             summaries: checked.summaries.clone(),
+            items: checked.items.clone(),
             // A fn pointer cannot be stored: write the words now.
             deferred: checked
                 .deferred
                 .iter()
                 .map(|d| {
-                    let (m, l, h) = d.describe.for_callee(&d.callee);
+                    let (m, l, h) = d
+                        .describe
+                        .for_callee(checked.items.calls.get(d.callee as usize).map_or("", |c| c.name()));
                     Deferred {
                         describe: Words::Ready(m, l, h),
                         ..d.clone()

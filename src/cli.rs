@@ -626,7 +626,7 @@ fn print_stats(s: &crate::engine::Stats) {
     let _ = writeln!(
         std::io::stderr(),
         "stats: {} files ({} from the cache), {} bytes, {} lines\n\
-         stats: parse {:.1} ms, check {:.1} ms (CPU, summed over threads); crate-wide {:.1} ms\n\
+         stats: parse {:.1} ms, check {:.1} ms (CPU, summed over threads); crate model {:.1} ms, crate-wide {:.1} ms\n\
          stats: wall {:.1} ms, {:.1} MB/s; peak memory {peak}",
         s.files,
         s.cached,
@@ -634,6 +634,7 @@ fn print_stats(s: &crate::engine::Stats) {
         s.lines,
         ms(s.parse),
         ms(s.check),
+        ms(s.crate_pass),
         ms(s.crate_wide),
         ms(s.wall),
         mbps

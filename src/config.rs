@@ -257,7 +257,8 @@ pub fn in_dir(dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
     }
     let manifest = dir.join("Cargo.toml");
     // Only a manifest that mentions us is parsed; others may be anything.
-    if let Ok(text) = std::fs::read_to_string(&manifest)
+    // Capped and regular files only: a checkout may plant a FIFO or a huge file here.
+    if let Ok(text) = crate::model::crates::read_capped(&manifest, MAX_CONFIG_BYTES)
         && text.contains("async-lint")
         && manifest_config(&manifest, &text)?.is_some()
     {
@@ -295,8 +296,12 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
     resolve(raw, path, &text, root)
 }
 
+/// The largest configuration file or manifest read.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", shown(path))))
+    crate::model::crates::read_capped(path, MAX_CONFIG_BYTES)
+        .map_err(|e| ConfigError(format!("cannot read {}: {e}", shown(path))))
 }
 
 fn manifest_config(path: &Path, text: &str) -> Result<Option<RawConfig>, ConfigError> {

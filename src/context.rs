@@ -5,6 +5,7 @@
 
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::{BlockKind, BlockRecord, Deferred, FnSummary, Need};
+use crate::model::items::{CallRef, FileItems, ModuleIndex, TypeRef, type_segments};
 use crate::options::Options;
 use crate::rule::{RuleMeta, Severity};
 use proc_macro2::Span;
@@ -39,6 +40,9 @@ pub struct Local {
     pub origin: Option<String>,
     /// The last segment of the parameter's type path, e.g. `CancellationToken`.
     pub type_name: Option<String>,
+    /// The binding's type where the code states it (an annotation, a constructor, a crate fn's
+    /// declared return type), for the crate model to resolve.
+    pub ty: Option<TypeRef>,
     /// Where the binding comes into scope (the end of its `let`); `None` for parameters.
     /// Kept as a span and turned into an offset only when a use of the same name is looked up.
     pub(crate) declared: Option<Span>,
@@ -59,7 +63,7 @@ pub(crate) struct Scope {
     pub renames: Vec<(String, String)>,
     pub globs: Vec<String>,
     /// Items declared in this scope (fns, types, modules, consts).
-    pub items: Vec<String>,
+    pub items: HashSet<String>,
     pub locals: Vec<Local>,
     /// A module: names from outer scopes are not visible (except through `use super::*`).
     pub module_barrier: bool,
@@ -90,6 +94,8 @@ pub struct FileFacts {
 pub struct Context<'src> {
     pub(crate) source: &'src str,
     pub(crate) options: &'src Options,
+    /// The library names of the run's crates: a path through one of them may reach the run.
+    pub(crate) run_crates: &'src [String],
     pub(crate) facts: FileFacts,
     pub(crate) frames: Vec<Frame>,
     pub(crate) scopes: Vec<Scope>,
@@ -101,14 +107,33 @@ pub struct Context<'src> {
     pub(crate) summaries: Vec<FnSummary>,
     pub(crate) deferred: Vec<Deferred>,
     pub(crate) impl_types: Vec<String>,
+    /// The `impl` and `trait` blocks around the walk, innermost last.
+    pub(crate) impls: Vec<ImplFrame>,
+    /// What the file declares, for the crate model.
+    pub(crate) items: FileItems,
+    /// The file's module being walked, innermost last (0 is the file).
+    pub(crate) modules: Vec<ModuleIndex>,
+    /// The calls findings wait on, shared by every rule that asks about the same call.
+    pub(crate) calls: std::cell::RefCell<Vec<CallRef>>,
+    /// The last call interned, by the expression's address; cleared before each node, so an
+    /// address reused by a later macro-body parse never finds a stale answer.
+    call_memo: std::cell::Cell<Option<(usize, Option<u32>)>>,
     /// Depth of `#[cfg(test)]` modules around the walk.
     pub(crate) test_modules: usize,
     mentions_cache: std::cell::RefCell<Vec<(&'static str, bool)>>,
     /// The text of the identifier asked about last: several rules ask about the same call.
     ident_text: std::cell::RefCell<String>,
-    /// The last answer of [`Context::crate_fn_name`], by the path's address; cleared before each
-    /// node, so an address reused by a later macro-body parse never finds a stale answer.
-    crate_fn_memo: std::cell::RefCell<Option<(usize, Option<String>)>>,
+}
+
+/// An `impl` or `trait` block.
+#[derive(Clone, Debug)]
+pub(crate) struct ImplFrame {
+    /// The self type as written (`Disk`, `crate::store::Disk`); the trait for a trait's block.
+    pub self_segs: Option<Vec<String>>,
+    pub of_trait: Option<Vec<String>>,
+    pub in_trait: bool,
+    /// How many fns enclosed the block: its methods are one deeper.
+    pub fns_outside: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -129,10 +154,11 @@ pub(crate) struct FnFlags {
 }
 
 impl<'src> Context<'src> {
-    pub(crate) fn new(source: &'src str, options: &'src Options, facts: FileFacts) -> Self {
+    pub(crate) fn new(source: &'src str, options: &'src Options, run_crates: &'src [String], facts: FileFacts) -> Self {
         Context {
             source,
             options,
+            run_crates,
             facts,
             frames: Vec::new(),
             scopes: Vec::new(),
@@ -142,16 +168,23 @@ impl<'src> Context<'src> {
             summaries: Vec::new(),
             deferred: Vec::new(),
             impl_types: Vec::new(),
+            impls: Vec::new(),
+            items: FileItems {
+                modules: vec![Default::default()],
+                ..FileItems::default()
+            },
+            modules: vec![0],
+            calls: Default::default(),
+            call_memo: Default::default(),
             test_modules: 0,
             mentions_cache: Default::default(),
             ident_text: Default::default(),
-            crate_fn_memo: Default::default(),
         }
     }
 
     /// Called by the walker before the rules look at a new node.
     pub(crate) fn new_node(&self) {
-        self.crate_fn_memo.borrow_mut().take();
+        self.call_memo.set(None);
     }
 
     /// Runs `f` on the text of `ident` (`r#type` as `r#type`), without allocating when the
@@ -318,7 +351,7 @@ impl<'src> Context<'src> {
             {
                 return Vec::new();
             }
-            if scope.items.iter().any(|it| it == first) {
+            if scope.items.contains(first) {
                 return vec![join_path(&format!("self::{first}"), rest)];
             }
             if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
@@ -507,19 +540,24 @@ impl<'src> Context<'src> {
         self.options
     }
 
-    /// Reports `diagnostic` once every file is walked, if every crate fn named `callee` has
-    /// what `need` says.
+    /// Reports `diagnostic` once every file is walked, if every fn of the run that `callee`
+    /// reaches has what `need` says. A blocking finding is labelled with the async frame.
     pub fn report_if(
         &mut self,
-        callee: impl Into<String>,
+        callee: u32,
         need: Need,
         range: Range<usize>,
         labels: Vec<Label>,
         describe: crate::knowledge::Describe,
     ) {
         let meta = self.rule.expect("rules report only while the walker runs them");
+        let frame = match need {
+            Need::Blocks(_) => self.in_async().map(|f| span_range(f.start)),
+            _ => None,
+        };
         self.deferred.push(Deferred {
-            callee: callee.into(),
+            frame,
+            callee,
             need,
             rule: meta.name,
             severity: meta.default_severity,
@@ -528,17 +566,6 @@ impl<'src> Context<'src> {
             describe: crate::knowledge::Words::Lazy(describe),
             fn_index: self.fns.last().map(|f| f.summary),
         });
-    }
-
-    /// The "async context starts here" label, if in async code.
-    pub fn async_frame_label(&self) -> Vec<Label> {
-        self.in_async()
-            .map(|f| Label {
-                range: span_range(f.start),
-                message: "async context starts here".into(),
-            })
-            .into_iter()
-            .collect()
     }
 
     /// Whether the innermost frame is the body of a sync fn (not async, not insulated).
@@ -553,79 +580,415 @@ impl<'src> Context<'src> {
             return;
         }
         let Some(flags) = self.fns.last() else { return };
-        let line = line_of(self.source, range.start);
         let summary = &mut self.summaries[flags.summary];
-        if summary.blocks.len() < 4 {
-            summary.blocks.push(BlockRecord {
-                kind,
-                what: what.into(),
-                range,
-                line,
-            });
+        summary.blocking_calls += 1;
+        let what = what.into();
+        let rank = BlockRecord::rank_of(kind, &what);
+        // Keep the one of each kind that blocks longest: the one a finding cites.
+        let same = summary.blocks.iter().position(|b| b.kind == kind);
+        if same.is_some_and(|i| summary.blocks[i].rank >= rank) {
+            return;
+        }
+        let line = line_of(self.source, range.start);
+        let record = BlockRecord {
+            kind,
+            rank,
+            what,
+            range,
+            line,
+        };
+        match same {
+            Some(i) => summary.blocks[i] = record,
+            None => summary.blocks.push(record),
         }
     }
 
-    /// A cheap filter before [`Context::crate_fn_name`], allocating nothing: constructors
-    /// (`Some`, `Foo(..)`) and paths through another crate (`tokio::spawn`, `Vec::new`) are out.
-    fn may_be_crate_path(&self, path: &syn::Path) -> bool {
-        let segs = &path.segments;
-        let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
-            return false;
-        };
-        let fn_like = self.with_ident_text(&last.ident, |name| {
-            name.trim_start_matches("r#")
-                .starts_with(|c: char| c.is_lowercase() || c == '_')
-        });
-        if !fn_like {
-            return false;
+    /// The module of the file being walked.
+    pub fn current_module(&self) -> ModuleIndex {
+        self.modules.last().copied().unwrap_or(0)
+    }
+
+    /// The innermost `impl` or `trait` block, if the innermost fn is one of its methods.
+    fn method_of(&self) -> Option<&ImplFrame> {
+        self.impls.last().filter(|i| i.fns_outside + 1 == self.fns.len())
+    }
+
+    /// A type as declared here, for the crate model: `Self` is the `impl`'s type. A type of
+    /// `std` (written or imported) is kept only if the model knows methods of it that block;
+    /// primitives and prelude types are not kept.
+    pub fn declared_type(&self, ty: &syn::Type) -> Option<TypeRef> {
+        let mut segs = type_segments(ty)?;
+        let first = segs.first()?.clone();
+        if first == "Self" {
+            let own = self.impls.last()?.self_segs.clone()?;
+            segs.splice(0..1, own);
+        } else if let Some(full) = self.imported_as(&first).filter(|f| {
+            is_std(f)
+                || crate::model::facts::is_blocking_type(
+                    &[*f]
+                        .into_iter()
+                        .chain(segs[1..].iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join("::"),
+                )
+        }) {
+            let mut path: Vec<String> = full.split("::").map(str::to_string).collect();
+            path.extend(segs.drain(1..));
+            segs = path;
+        } else if crate::model::facts::is_blocking_type(&segs.join("::")) {
+            return Some(TypeRef::Path {
+                module: self.current_module(),
+                segs,
+            });
+        } else if !is_std(&first) && !matches!(first.as_str(), "crate" | "self" | "super" | "") {
+            if let Some(full) = self.reach(&first)? {
+                let mut path: Vec<String> = full.split("::").map(str::to_string).collect();
+                path.extend(segs.drain(1..));
+                segs = path;
+            }
         }
-        if segs.len() == 1 || ["crate", "super", "self", "Self"].iter().any(|k| first.ident == k) {
-            return true;
+        if is_std(&segs[0]) && !crate::model::facts::is_blocking_type(&segs.join("::")) {
+            return None;
         }
-        // `store::load(..)`, `Config::load(..)`: the first name is an item of this file or an
-        // import of one from the crate.
-        self.scopes.iter().any(|s| {
-            s.items.iter().any(|i| first.ident == i)
-                || s.aliases.iter().any(|(a, full)| {
-                    first.ident == a && ["crate::", "super::", "self::"].iter().any(|p| full.starts_with(p))
-                })
+        Some(TypeRef::Path {
+            module: self.current_module(),
+            segs,
         })
     }
 
-    /// Whether a call path names a fn of this crate: declared in this file, reached through
-    /// `crate::`/`super::`/`self::`, or a bare name no import explains. Returns its name.
-    pub fn crate_fn_name(&self, path: &syn::Path) -> Option<String> {
-        let key = std::ptr::from_ref(path) as usize;
-        if let Some((k, name)) = &*self.crate_fn_memo.borrow()
-            && *k == key
-        {
-            return name.clone();
-        }
-        let name = self.crate_fn_name_uncached(path);
-        *self.crate_fn_memo.borrow_mut() = Some((key, name.clone()));
-        name
+    /// What an import in scope brings in under `name`: `std::fs::File` for `File`.
+    fn imported_as(&self, name: &str) -> Option<&str> {
+        self.scopes.iter().rev().find_map(|s| {
+            s.aliases
+                .iter()
+                .rev()
+                .find(|(a, _)| a == name)
+                .map(|(_, full)| full.as_str())
+        })
     }
 
-    fn crate_fn_name_uncached(&self, path: &syn::Path) -> Option<String> {
-        if !self.may_be_crate_path(path) {
+    /// The type of `self` in the innermost method.
+    fn self_type(&self) -> Option<TypeRef> {
+        let frame = self.method_of()?;
+        Some(TypeRef::Path {
+            module: self.current_module(),
+            segs: frame.self_segs.clone()?,
+        })
+    }
+
+    /// The type of an expression where the code states it: `self`, a typed binding, a field of
+    /// a value of known type, a static, a constructor or a crate fn's declared return type, one
+    /// method call deep. `None` is unknown: a rule then does not guess.
+    pub fn type_of(&self, expr: &syn::Expr) -> Option<TypeRef> {
+        self.type_of_depth(expr, 0)
+    }
+
+    fn type_of_depth(&self, expr: &syn::Expr, depth: usize) -> Option<TypeRef> {
+        use syn::Expr;
+        if depth > 6 {
             return None;
         }
-        let written = path.segments.last()?.ident.to_string();
-        let resolved = self.resolve_path(path);
-        let first = resolved.first()?;
-        let crate_path = resolved.iter().find(|r| {
-            ["self::", "crate::", "super::", "Self::"]
-                .iter()
-                .any(|p| r.starts_with(p))
-        });
-        match crate_path {
-            // `use super::audit::record_event as audit_record;` calls `record_event`.
-            Some(p) => p.rsplit("::").next().map(str::to_string),
-            // A bare name no import explains; not one a glob of another crate may supply.
-            None => (path.segments.len() == 1 && resolved.len() == 1 && *first == written).then_some(written),
+        match expr {
+            Expr::Paren(p) => self.type_of_depth(&p.expr, depth),
+            Expr::Reference(r) => self.type_of_depth(&r.expr, depth),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.type_of_depth(&u.expr, depth),
+            Expr::Try(t) => self.type_of_depth(&t.expr, depth),
+            Expr::Await(a) => self.type_of_depth(&a.base, depth),
+            Expr::Path(p) if p.qself.is_none() => {
+                if p.path.is_ident("self") {
+                    return self.self_type();
+                }
+                if let Some(ident) = p.path.get_ident() {
+                    let name = ident.to_string();
+                    let at = span_range(ident.span()).start;
+                    if let Some(local) = self.local(&name, at) {
+                        return local.ty.clone();
+                    }
+                }
+                // A static or const: by convention its name is upper case.
+                let last = p.path.segments.last()?.ident.to_string();
+                if last.len() < 2 || !last.chars().all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit()) {
+                    return None;
+                }
+                Some(TypeRef::ValueOf {
+                    module: self.current_module(),
+                    segs: self.written_segments(&p.path)?,
+                })
+            }
+            Expr::Field(f) => {
+                let syn::Member::Named(name) = &f.member else {
+                    return None;
+                };
+                let base = self.type_of_depth(&f.base, depth + 1)?;
+                Some(TypeRef::Field(Box::new(base), name.to_string()))
+            }
+            Expr::Struct(s) if s.qself.is_none() => Some(TypeRef::Path {
+                module: self.current_module(),
+                segs: self.written_segments(&s.path)?,
+            }),
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                if p.qself.is_some() {
+                    return None;
+                }
+                let segs = &p.path.segments;
+                // `Arc::new(x)`, `Box::new(x)`: the value is what matters.
+                if segs.len() == 2
+                    && c.args.len() == 1
+                    && segs[1].ident == "new"
+                    && ["Arc", "Rc", "Box", "Mutex", "RwLock", "Some", "Ok"]
+                        .iter()
+                        .any(|w| segs[0].ident == w)
+                {
+                    return self.type_of_depth(&c.args[0], depth + 1);
+                }
+                if segs.len() == 1 && ["Some", "Ok"].iter().any(|w| segs[0].ident == w) && c.args.len() == 1 {
+                    return self.type_of_depth(&c.args[0], depth + 1);
+                }
+                Some(TypeRef::Returns {
+                    module: self.current_module(),
+                    path: self.written_path(&p.path)?,
+                })
+            }
+            Expr::MethodCall(m) => {
+                let base = self.type_of_depth(&m.receiver, depth + 1)?;
+                let method = m.method.to_string();
+                if TRANSPARENT_METHODS.contains(&method.as_str()) {
+                    return Some(base);
+                }
+                // One method call deep: past that, a chain's type is rarely what the code states.
+                if matches!(base, TypeRef::MethodReturns(..)) {
+                    return None;
+                }
+                Some(TypeRef::MethodReturns(Box::new(base), method))
+            }
+            _ => None,
         }
     }
+
+    /// A path as the crate model reads it: `Self` becomes the `impl`'s type, and an import
+    /// inside a fn body (which the model does not see) is applied here.
+    fn written_segments(&self, path: &syn::Path) -> Option<Vec<String>> {
+        let mut segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if path.leading_colon.is_some() {
+            segs.insert(0, String::new());
+            return Some(segs);
+        }
+        let first = segs.first()?;
+        if first == "Self" {
+            let own = self.impls.last()?.self_segs.clone()?;
+            segs.splice(0..1, own);
+            return Some(segs);
+        }
+        // Imports of the enclosing blocks, up to the module.
+        for scope in self.scopes.iter().rev() {
+            if scope.module_barrier {
+                break;
+            }
+            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
+                let mut out: Vec<String> = full.split("::").map(str::to_string).collect();
+                out.extend(segs.drain(1..));
+                return Some(out);
+            }
+        }
+        Some(segs)
+    }
+
+    /// A call that may reach a fn of the run, for the crate model to resolve: a path call
+    /// (`load(..)`, `crate::a::f(..)`, `Config::load(..)`, `Self::new(..)`) or a method called on
+    /// a receiver whose type the code states. Calls of locals (closures) and of `std` are not.
+    pub fn call_ref(&self, expr: &syn::Expr) -> Option<CallRef> {
+        use syn::Expr;
+        match expr {
+            Expr::Call(c) => {
+                let mut func = &*c.func;
+                while let Expr::Paren(p) = func {
+                    func = &p.expr;
+                }
+                let Expr::Path(p) = func else { return None };
+                self.path_call_ref(&p.path)
+            }
+            Expr::MethodCall(m) => {
+                if self.with_ident_text(&m.method, |name| TRANSPARENT_METHODS.contains(&name)) {
+                    return None;
+                }
+                let receiver = self.type_of(&m.receiver)?;
+                Some(CallRef::Method {
+                    receiver,
+                    method: m.method.to_string(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A call path as the crate model reads it, segments joined by `::` (an import inside a
+    /// fn body, which the model does not see, applied), or `None` for a path that cannot reach
+    /// the run: through `std`, `core`, `alloc` or another crate outside the run (written or
+    /// imported), or a name no item, import or glob of the file explains (the prelude's `drop`,
+    /// `Vec::new`).
+    fn written_path(&self, path: &syn::Path) -> Option<String> {
+        let first = path.segments.first()?;
+        let mut out = String::new();
+        let mut rest = path.segments.iter();
+        if path.leading_colon.is_some() {
+            let name = first.ident.to_string();
+            if !self.run_crates.contains(&name) {
+                return None;
+            }
+            out.push_str("::");
+        } else {
+            let head = first.ident.to_string();
+            match head.as_str() {
+                "crate" | "self" | "super" => {}
+                "Self" => {
+                    out.push_str(&self.impls.last()?.self_segs.as_ref()?.join("::"));
+                    rest.next();
+                }
+                _ => {
+                    if let Some(full) = self.reach(&head)? {
+                        out.push_str(full);
+                        rest.next();
+                    }
+                }
+            }
+        }
+        for seg in rest {
+            if !out.is_empty() && !out.ends_with("::") {
+                out.push_str("::");
+            }
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", seg.ident));
+        }
+        Some(out)
+    }
+
+    /// Whether a path starting with `head` may reach an item of the run: `None` if it cannot,
+    /// `Some(Some(full))` if an import in a fn body stands for `full`, `Some(None)` if it may as
+    /// written.
+    fn reach(&self, head: &str) -> Option<Option<&str>> {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == head) {
+                let root = full.split("::").next().unwrap_or_default();
+                let inside = matches!(root, "crate" | "self" | "super")
+                    || self.run_crates.iter().any(|c| c == root)
+                    || self.declared_here(root);
+                if !inside {
+                    return None;
+                }
+                return Some((!scope.module_barrier).then_some(full.as_str()));
+            }
+            if scope.items.contains(head) || !scope.globs.is_empty() {
+                return Some(None);
+            }
+            if scope.module_barrier {
+                break;
+            }
+        }
+        self.run_crates.iter().any(|c| c == head).then_some(None)
+    }
+
+    /// Whether an item named `name` (a module, for a module-relative import) is declared in the
+    /// innermost module or the blocks inside it.
+    fn declared_here(&self, name: &str) -> bool {
+        for scope in self.scopes.iter().rev() {
+            if scope.items.contains(name) {
+                return true;
+            }
+            if scope.module_barrier {
+                break;
+            }
+        }
+        false
+    }
+
+    /// [`Context::call_ref`], kept in the file's table of calls for findings that wait on it:
+    /// its index there.
+    pub fn call_index(&self, expr: &syn::Expr) -> Option<u32> {
+        let key = std::ptr::from_ref(expr) as usize;
+        if let Some((k, index)) = self.call_memo.get()
+            && k == key
+        {
+            return index;
+        }
+        let index = self.call_ref(expr).map(|c| self.intern(c));
+        self.call_memo.set(Some((key, index)));
+        index
+    }
+
+    /// [`Context::call_index`] for the path of a call.
+    pub fn path_call_index(&self, path: &syn::Path) -> Option<u32> {
+        self.path_call_ref(path).map(|c| self.intern(c))
+    }
+
+    fn intern(&self, call: CallRef) -> u32 {
+        let mut calls = self.calls.borrow_mut();
+        calls.push(call);
+        (calls.len() - 1) as u32
+    }
+
+    /// The name of an interned call's callee, as a finding shows it.
+    pub fn call_name(&self, index: u32) -> String {
+        self.calls
+            .borrow()
+            .get(index as usize)
+            .map_or(String::new(), |c| c.name().to_string())
+    }
+
+    /// [`Context::call_ref`] for the path of a call.
+    pub fn path_call_ref(&self, path: &syn::Path) -> Option<CallRef> {
+        let first = path.segments.first()?;
+        if path.segments.len() == 1 && path.leading_colon.is_none() {
+            let name = first.ident.to_string();
+            // A tuple struct or variant: `Some(x)`, `Wrapper(x)`.
+            if name.starts_with(char::is_uppercase) {
+                return None;
+            }
+            let at = span_range(first.ident.span()).start;
+            let mut in_fn = true;
+            for scope in self.scopes.iter().rev() {
+                if in_fn && scope.locals.iter().any(|l| l.name == name && l.visible_at(at)) {
+                    return None;
+                }
+                if scope.module_barrier {
+                    break;
+                }
+                if scope.items.contains(&name) {
+                    return Some(CallRef::Nested {
+                        module: self.current_module(),
+                        name,
+                    });
+                }
+                // Outer fns' locals are not visible; their items and imports are.
+                in_fn &= !scope.fn_barrier;
+            }
+        }
+        Some(CallRef::Path {
+            module: self.current_module(),
+            path: self.written_path(path)?,
+        })
+    }
 }
+
+fn is_std(path: &str) -> bool {
+    matches!(path.split("::").next(), Some("std" | "core" | "alloc"))
+}
+
+/// Methods that hand back the receiver's own value (or a reference to it) for the crate model:
+/// the type of `a.clone()` or `a.lock().unwrap()` for a method call's receiver is `a`'s.
+const TRANSPARENT_METHODS: &[&str] = &[
+    "clone",
+    "unwrap",
+    "expect",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "as_deref",
+    "to_owned",
+    "deref",
+    "deref_mut",
+    "unwrap_or_default",
+];
 
 fn join_path(head: &str, rest: &[String]) -> String {
     let mut s = head.to_string();
@@ -800,7 +1163,7 @@ mod tests {
     #[test]
     fn identifier_text_can_be_asked_for_inside_itself() {
         let options = Options::default();
-        let cx = Context::new("", &options, FileFacts::default());
+        let cx = Context::new("", &options, &[], FileFacts::default());
         let (a, b) = (
             proc_macro2::Ident::new("spawn", Span::call_site()),
             proc_macro2::Ident::new_raw("type", Span::call_site()),

@@ -4,7 +4,10 @@ use crate::cache::Cache;
 use crate::config::{ConfigError, Effective, Settings, normalize};
 use crate::diagnostic::{Diagnostic, LineIndex, Located};
 use crate::discover::{discover, io_message};
-use crate::knowledge::{CrateIndex, Deferred, FnSummary};
+use crate::knowledge::{Deferred, FnSummary};
+use crate::model::crates::Packages;
+use crate::model::items::FileItems;
+use crate::model::{FileInput, Model, Settled};
 use crate::options::Options;
 use crate::rule::Rule;
 use crate::rules::{invalid_suppression, unused_suppression};
@@ -53,7 +56,9 @@ pub struct Stats {
     pub lines: usize,
     pub parse: Duration,
     pub check: Duration,
-    /// Settling crate-wide findings, levels and suppressions (wall time).
+    /// Building the crate model and settling the findings that wait for it (wall time).
+    pub crate_pass: Duration,
+    /// The crate pass, then levels and suppressions of every file (wall time).
     pub crate_wide: Duration,
     /// From the first file read to the last file finished (discovery excluded).
     pub wall: Duration,
@@ -242,6 +247,9 @@ impl<'r> Engine<'r> {
         // Largest first, so one big file does not finish last on an otherwise idle pool.
         work.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let started = Instant::now();
+        // Known before the walk: a path through one of these names may reach a fn of the run.
+        let packages = crate::model::crates::Packages::around(work.iter().map(|(p, _, _)| p.as_path()));
+        let run_crates = packages.lib_names();
         let pool = self.pool.get_or_init(|| worker_pool(self.threads));
         let cache = self.cache.as_ref().map(|c| c.read().unwrap_or_else(|e| e.into_inner()));
         type Walked<'p> = (
@@ -262,15 +270,15 @@ impl<'r> Engine<'r> {
                         Err(e) => return (path.clone(), plan, Err(e), None, false),
                     };
                     let Some(cache) = &cache else {
-                        let outcome = check_text(&plan.rules, &settings.options, text, test_file);
+                        let outcome = check_text(&plan.rules, &settings.options, &run_crates, text, test_file);
                         return (path.clone(), plan, outcome, None, false);
                     };
                     let content = crate::cache::content_hash(&text);
-                    let env = crate::cache::env_hash(&plan.rules, &settings.options, test_file);
+                    let env = crate::cache::env_hash(&plan.rules, &settings.options, &run_crates, test_file);
                     if let Some(entry) = cache.get(path, content, env) {
                         return (path.clone(), plan, Ok(entry.checked(text)), None, true);
                     }
-                    let outcome = check_text(&plan.rules, &settings.options, text, test_file);
+                    let outcome = check_text(&plan.rules, &settings.options, &run_crates, text, test_file);
                     let entry = outcome
                         .as_ref()
                         .ok()
@@ -300,16 +308,27 @@ impl<'r> Engine<'r> {
             }
         }
         let crate_wide = Instant::now();
-        let index = CrateIndex::new(
-            checked
-                .iter()
-                .filter_map(|(p, _, c, _, _)| c.as_ref().ok().map(|c| (p.as_path(), c.summaries.as_slice()))),
-        );
+        let walked: Vec<(&Path, &Checked)> = checked
+            .iter()
+            .filter_map(|(p, _, c, _, _)| Some((p.as_path(), c.as_ref().ok()?)))
+            .collect();
+        // On a worker: its heap has the pages the walk freed.
+        let settled = pool.install(|| settle(&walked, packages, &self.settings.options));
+        stats.crate_pass = crate_wide.elapsed();
+        let mut settled = settled.into_iter();
+        let settled: Vec<Vec<Settled>> = checked
+            .iter()
+            .map(|(_, _, c, _, _)| match c {
+                Ok(_) => settled.next().unwrap_or_default(),
+                Err(_) => Vec::new(),
+            })
+            .collect();
         let mut reports: Vec<FileReport> = pool.install(|| {
             checked
                 .par_iter()
-                .map(|(path, plan, outcome, _, _)| match outcome {
-                    Ok(c) => finish(path, c, &index, plan),
+                .zip(settled.par_iter())
+                .map(|((path, plan, outcome, _, _), settled)| match outcome {
+                    Ok(c) => finish(path, c, settled, plan),
                     Err(e) => FileReport {
                         path: path.clone(),
                         diagnostics: Vec::new(),
@@ -401,6 +420,7 @@ pub struct Checked {
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
     pub summaries: Vec<FnSummary>,
+    pub items: FileItems,
     pub deferred: Vec<Deferred>,
     pub suppressions: Suppressions,
     /// Time spent parsing and walking this file (zero when it came from the cache).
@@ -410,10 +430,11 @@ pub struct Checked {
 
 /// Settles a file's deferred findings against the crate, applies the file's levels and
 /// suppressions, then orders and places the findings.
-pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -> FileReport {
+pub fn finish(path: &Path, checked: &Checked, settled: &[Settled], plan: &Plan) -> FileReport {
     let mut diags = checked.diagnostics.clone();
-    diags.extend(checked.deferred.iter().filter_map(|d| {
-        let mut diag = index.resolve(d, path)?;
+    diags.extend(checked.deferred.iter().zip(settled).filter_map(|(d, s)| {
+        let Settled::Holds(diag) = s else { return None };
+        let mut diag = (**diag).clone();
         if let Some(f) = d.fn_index.and_then(|i| checked.summaries.get(i)) {
             diag.scope = f.scope();
         }
@@ -436,7 +457,9 @@ pub fn finish(path: &Path, checked: &Checked, index: &CrateIndex, plan: &Plan) -
         let unsure: Vec<(&str, usize)> = checked
             .deferred
             .iter()
-            .filter(|d| plan.partial_crate && !index.knows(&d.callee))
+            .zip(settled)
+            .filter(|(_, s)| plan.partial_crate && matches!(s, Settled::Unknown))
+            .map(|(d, _)| d)
             .map(|d| (d.rule, lines.line_col(d.range.start).0))
             .collect();
         let unused: Vec<(usize, usize)> = outcome
@@ -577,16 +600,33 @@ pub fn is_test_path(path: &Path) -> bool {
 /// [`STACK_SIZE`] stack.
 pub fn lint_text(rules: &[&dyn Rule], text: &str, test_file: bool) -> Result<Vec<Located>, String> {
     let options = Options::default();
-    let checked = check_text(rules, &options, text.to_string(), test_file)?;
+    let checked = check_text(rules, &options, &[], text.to_string(), test_file)?;
     let path = Path::new("");
-    let index = CrateIndex::new(std::iter::once((path, checked.summaries.as_slice())));
-    Ok(finish(path, &checked, &index, &Plan::defaults(rules)).diagnostics)
+    let settled = settle(&[(path, &checked)], Packages::default(), &options);
+    let settled = settled.into_iter().next().unwrap_or_default();
+    Ok(finish(path, &checked, &settled, &Plan::defaults(rules)).diagnostics)
+}
+
+/// Builds the crate model of the walked files and settles their deferred findings.
+pub fn settle(walked: &[(&Path, &Checked)], packages: Packages, options: &Options) -> Vec<Vec<Settled>> {
+    let inputs = walked
+        .iter()
+        .map(|(path, c)| FileInput {
+            path,
+            items: &c.items,
+            summaries: &c.summaries,
+        })
+        .collect();
+    let mut model = Model::build(inputs, packages, options);
+    let deferred: Vec<&[Deferred]> = walked.iter().map(|(_, c)| c.deferred.as_slice()).collect();
+    model.settle_all(&deferred)
 }
 
 /// Parses and walks one file. The caller must run this on a thread with a [`STACK_SIZE`] stack.
 pub fn check_text(
     rules: &[&dyn Rule],
     options: &Options,
+    run_crates: &[String],
     mut text: String,
     test_file: bool,
 ) -> Result<Checked, String> {
@@ -612,14 +652,14 @@ pub fn check_text(
         parse_time = t.elapsed();
         let t = Instant::now();
         let _lines = crate::context::SourceLines::install(code);
-        let cx = Walker::new(rules, code, options, &file, test_file).run(&file);
+        let cx = Walker::new(rules, code, options, run_crates, &file, test_file).run(&file);
         let suppressions = Suppressions::collect(code, &file);
         check_time = t.elapsed();
-        Ok((cx.diagnostics, cx.summaries, cx.deferred, suppressions))
+        Ok((cx.diagnostics, cx.summaries, cx.items, cx.deferred, suppressions))
     }));
     // Spans of this file are no longer needed; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    let (diagnostics, summaries, deferred, suppressions) = match outcome {
+    let (diagnostics, summaries, items, deferred, suppressions) = match outcome {
         Ok(r) => r?,
         Err(panic) => {
             let msg = panic
@@ -634,6 +674,7 @@ pub fn check_text(
         text,
         diagnostics,
         summaries,
+        items,
         deferred,
         suppressions,
         parse_time,

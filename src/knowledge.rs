@@ -2,13 +2,12 @@
 //! cancellation token, blocks), gathered during the one walk of each file, and the findings
 //! that need it, which wait until every file has been walked.
 //!
-//! Names are matched by the fn's own name, not its full path: a fact holds only when every fn of
-//! the run with that name agrees, so a name shared by unrelated fns stays quiet.
+//! The crate model ([`crate::model`]) resolves each pending finding's callee to the one fn it
+//! names and settles it on that fn's facts.
 
-use crate::diagnostic::{Diagnostic, Label};
-use std::collections::HashMap;
+use crate::diagnostic::Label;
+use crate::model::items::{ModuleIndex, TypeRef};
 use std::ops::Range;
-use std::path::Path;
 
 /// What makes a sync fn block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -22,24 +21,74 @@ pub enum BlockKind {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BlockRecord {
     pub kind: BlockKind,
+    /// How long the call can block: higher is longer (see [`BlockRecord::rank_of`]).
+    pub rank: u8,
     /// What is called, e.g. "`std::fs::read_to_string`".
     pub what: String,
     pub range: Range<usize>,
     pub line: usize,
 }
 
+impl BlockRecord {
+    /// How long a blocking call can hold the thread, by what it calls: driving a future, a
+    /// process, the network, a sleep, then file I/O and the rest.
+    pub fn rank_of(kind: BlockKind, what: &str) -> u8 {
+        if kind == BlockKind::Executor {
+            return 6;
+        }
+        let has = |w: &[&str]| w.iter().any(|w| what.contains(w));
+        if has(&["process", "Command", "wait", "output"]) {
+            5
+        } else if has(&[
+            "net",
+            "Tcp",
+            "Udp",
+            "reqwest",
+            "ureq",
+            "http",
+            "connect",
+            "to_socket_addrs",
+        ]) {
+            4
+        } else if has(&["sleep", "park", "recv", "join", "lock", "barrier", "Condvar"]) {
+            3
+        } else if has(&["fs", "File", "read", "write", "stdin"]) {
+            2
+        } else {
+            1
+        }
+    }
+}
+
 /// One fn of a file, as the rest of the crate sees it.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FnSummary {
     pub name: String,
+    /// The module of the file the fn is declared in (for a method: its `impl`'s module).
+    pub module: ModuleIndex,
     pub is_async: bool,
     pub returns_result: bool,
     pub takes_token: bool,
-    /// Blocking calls made directly in the body of a sync fn (not in insulated closures).
+    /// The blocking calls made directly in the body of a sync fn (not in insulated closures):
+    /// of each kind, the one that blocks longest.
     pub blocks: Vec<BlockRecord>,
-    /// The type of the `impl` the fn is in, if any.
-    #[serde(default)]
+    /// How many blocking calls the body makes directly.
+    pub blocking_calls: u32,
+    /// The type of the `impl` the fn is in, as a finding names it (`Worker`).
     pub owner: Option<String>,
+    /// The `impl`'s self type, or the trait of a trait's default method.
+    pub self_ty: Option<TypeRef>,
+    /// `impl Trait for Type`: the trait's path.
+    pub of_trait: Option<Vec<String>>,
+    /// A default method of a trait declaration.
+    pub in_trait: bool,
+    /// Declared inside another fn's body.
+    pub nested: bool,
+    /// The declared return type (the future's output for an async fn), wrappers looked through.
+    pub ret: Option<TypeRef>,
+    /// Calls of the sync body that may be fns of the run (indexes in the file's calls), with
+    /// their lines: the call graph the blocking facts travel along.
+    pub calls: Vec<(u32, u32)>,
 }
 
 impl FnSummary {
@@ -102,72 +151,20 @@ impl<'de> serde::Deserialize<'de> for Words {
 /// A finding that waits for the crate: cheap to record, since most are never reported.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Deferred {
-    pub callee: String,
+    /// The call, by its index in the file's [`FileItems::calls`].
+    ///
+    /// [`FileItems::calls`]: crate::model::items::FileItems::calls
+    pub callee: u32,
     pub need: Need,
     #[serde(with = "crate::rule::rule_name")]
     pub rule: crate::rule::RuleName,
     pub severity: crate::rule::Severity,
     pub range: Range<usize>,
     pub labels: Vec<Label>,
+    /// Where the async context starts, for the label a blocking finding carries (kept as a
+    /// range: most deferred findings are never reported).
+    pub frame: Option<Range<usize>>,
     pub describe: Words,
     /// The enclosing fn, by its index in the file's summaries; named only if reported.
     pub fn_index: Option<usize>,
-}
-
-/// Every fn of the run by name.
-#[derive(Default)]
-pub struct CrateIndex<'a> {
-    fns: HashMap<&'a str, Vec<(&'a Path, &'a FnSummary)>>,
-}
-
-impl<'a> CrateIndex<'a> {
-    pub fn new(files: impl Iterator<Item = (&'a Path, &'a [FnSummary])>) -> Self {
-        let mut fns: HashMap<&str, Vec<_>> = HashMap::new();
-        for (path, summaries) in files {
-            for s in summaries {
-                fns.entry(s.name.as_str()).or_default().push((path, s));
-            }
-        }
-        CrateIndex { fns }
-    }
-
-    /// Whether any fn of the run has this name.
-    pub fn knows(&self, name: &str) -> bool {
-        self.fns.contains_key(name)
-    }
-
-    /// The diagnostic of `d` if what it needs holds, completed with where the callee blocks.
-    pub fn resolve(&self, d: &Deferred, here: &Path) -> Option<Diagnostic> {
-        let all = self.fns.get(d.callee.as_str())?;
-        // Most deferred findings do not hold: decide before writing any words.
-        let blocks_at = match &d.need {
-            Need::IsAsync => all.iter().all(|(_, f)| f.is_async).then_some(None)?,
-            Need::ReturnsResult => all.iter().all(|(_, f)| f.returns_result).then_some(None)?,
-            Need::TakesToken => all.iter().all(|(_, f)| f.takes_token).then_some(None)?,
-            Need::Blocks(kind) => {
-                let mut first = None;
-                for (path, f) in all {
-                    let record = f.blocks.iter().find(|b| b.kind == *kind).filter(|_| !f.is_async)?;
-                    first.get_or_insert((*path, record));
-                }
-                Some(first?)
-            }
-        };
-        let (message, label, help) = d.describe.for_callee(&d.callee);
-        let mut diag = Diagnostic::new(d.rule, d.severity, message, d.range.clone())
-            .with_primary_label(label)
-            .with_help(help);
-        diag.labels.extend(d.labels.iter().cloned());
-        if let Some((path, record)) = blocks_at {
-            let at = format!("{}:{}", path.display(), record.line);
-            if path == here {
-                diag.labels.push(Label {
-                    range: record.range.clone(),
-                    message: format!("`{}` blocks here", d.callee).into(),
-                });
-            }
-            diag.message = format!("`{}` blocks the executor: it calls {} ({at})", d.callee, record.what);
-        }
-        Some(diag)
-    }
 }

@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod knowledge;
+pub mod model;
 mod nesting;
 pub mod options;
 pub mod render;

@@ -1,8 +1,9 @@
 //! The one syntax walk: keeps async frames, scopes and imports in the [`Context`], looks inside
 //! the bodies of well-known macros, and calls every rule's hooks.
 
-use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, Local, Scope, span_range};
+use crate::context::{Context, FileFacts, FnFlags, Frame, FrameKind, ImplFrame, Local, Scope, line_of, span_range};
 use crate::knowledge::FnSummary;
+use crate::model::items::{self as model_items, ImplDecl, ModuleItems, TypeDecl, TypeKind, TypeRef, ValueDecl};
 use crate::options::Options;
 use crate::rule::{FnItem, Rule};
 use crate::source::contains;
@@ -20,6 +21,9 @@ pub struct Walker<'r, 'src> {
     rules: Vec<&'r dyn Rule>,
     pub cx: Context<'src>,
     signature_from_trait: bool,
+    /// The closure visited next is an argument of a method call (`iter().map(|x| ..)`), which
+    /// runs it inline; any other closure in sync code is stored and runs later, maybe elsewhere.
+    inline_closure: bool,
 }
 
 impl<'r, 'src> Walker<'r, 'src> {
@@ -27,6 +31,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         rules: &'r [&'r dyn Rule],
         source: &'src str,
         options: &'src Options,
+        run_crates: &'src [String],
         file: &syn::File,
         test_file: bool,
     ) -> Self {
@@ -45,17 +50,20 @@ impl<'r, 'src> Walker<'r, 'src> {
             cx: Context::new(
                 source,
                 options,
+                run_crates,
                 FileFacts {
                     test_file,
                     ..file_facts(source, options, file)
                 },
             ),
             signature_from_trait: false,
+            inline_closure: false,
         }
     }
 
     pub fn run(mut self, file: &syn::File) -> Context<'src> {
         self.visit_file(file);
+        self.cx.items.calls = std::mem::take(self.cx.calls.get_mut());
         self.cx
     }
 
@@ -83,6 +91,18 @@ impl<'r, 'src> Walker<'r, 'src> {
         mutable_ty: bool,
         declared: Option<Span>,
     ) {
+        self.bind_typed(pat, origin, type_name, None, mutable_ty, declared);
+    }
+
+    fn bind_typed(
+        &mut self,
+        pat: &Pat,
+        origin: Option<String>,
+        type_name: Option<String>,
+        ty: Option<TypeRef>,
+        mutable_ty: bool,
+        declared: Option<Span>,
+    ) {
         let mut names = Vec::new();
         pat_bindings(pat, &mut names);
         let single = names.len() == 1;
@@ -94,6 +114,7 @@ impl<'r, 'src> Walker<'r, 'src> {
                     // `let (tx, rx) = mpsc::channel();`: both ends come from the same call.
                     origin: origin.clone(),
                     type_name: if single { type_name.clone() } else { None },
+                    ty: if single { ty.clone() } else { None },
                     declared,
                 });
             }
@@ -135,6 +156,7 @@ impl<'r, 'src> Walker<'r, 'src> {
         let should_panic = attrs.iter().any(|a| a.path().is_ident("should_panic"));
         let name = sig.ident.to_string();
         let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if returns_future(ty));
+        let method_of = self.cx.impls.last().filter(|i| i.fns_outside == self.cx.fns.len());
         let summary = FnSummary {
             returns_result: self.cx.facts.result_fns.contains(&name) || self.cx.facts.result_methods.contains(&name),
             // `#[tokio::main] async fn` / `#[tokio::test] async fn` are sync fns once expanded.
@@ -147,8 +169,24 @@ impl<'r, 'src> Walker<'r, 'src> {
                 |a| matches!(a, syn::FnArg::Typed(pt) if type_info(&pt.ty).0.is_some_and(|t| self.cx.options().is_token_type(&t))),
             ),
             name,
+            module: self.cx.current_module(),
             blocks: Vec::new(),
+            blocking_calls: 0,
             owner: self.cx.impl_type().map(str::to_string),
+            self_ty: method_of.and_then(|i| {
+                Some(TypeRef::Path {
+                    module: self.cx.current_module(),
+                    segs: i.self_segs.clone()?,
+                })
+            }),
+            of_trait: method_of.and_then(|i| i.of_trait.clone()),
+            in_trait: method_of.is_some_and(|i| i.in_trait),
+            nested: !self.cx.fns.is_empty(),
+            ret: match &sig.output {
+                syn::ReturnType::Type(_, ty) if !returns_future => self.cx.declared_type(ty),
+                _ => None,
+            },
+            calls: Vec::new(),
         };
         self.cx.summaries.push(summary);
         let current_thread = attrs.iter().any(|a| {
@@ -189,7 +227,8 @@ impl<'r, 'src> Walker<'r, 'src> {
         for arg in &sig.inputs {
             if let syn::FnArg::Typed(pt) = arg {
                 let (ty_name, mut_ref) = type_info(&pt.ty);
-                self.bind_pat(&pt.pat, None, ty_name, mut_ref, None);
+                let ty = self.cx.declared_type(&pt.ty);
+                self.bind_typed(&pt.pat, None, ty_name, ty, mut_ref, None);
             }
         }
         self.with_frame(kind, start, |w| w.visit_block(block));
@@ -198,8 +237,68 @@ impl<'r, 'src> Walker<'r, 'src> {
         self.signature_from_trait = was_from_trait;
     }
 
+    /// Records what a module's items declare, for the crate model.
+    fn record_items(&mut self, items: &[Item]) {
+        let module = self.cx.current_module();
+        let local = |cx: &Context, ty: &syn::Type| cx.declared_type(ty);
+        for item in items {
+            let (name, kind, fields, alias_of) = match item {
+                Item::Use(u) => {
+                    let uses = &mut self.cx.items.modules[module as usize].uses;
+                    model_items::use_decls(&u.tree, &mut Vec::new(), uses);
+                    continue;
+                }
+                Item::Mod(m) if m.content.is_none() => {
+                    let entry = (m.ident.to_string(), model_items::path_attr(&m.attrs));
+                    let here = &mut self.cx.items.modules[module as usize];
+                    if model_items::cfg_test(&m.attrs) {
+                        here.test_mods.push(entry.0.clone());
+                    }
+                    here.file_mods.push(entry);
+                    continue;
+                }
+                Item::Static(syn::ItemStatic { ident, ty, .. }) | Item::Const(syn::ItemConst { ident, ty, .. }) => {
+                    let ty = local(&self.cx, ty);
+                    self.cx.items.values.push(ValueDecl {
+                        name: ident.to_string(),
+                        module,
+                        ty,
+                    });
+                    continue;
+                }
+                Item::Struct(st) => {
+                    let fields = named_fields(&self.cx, &st.fields);
+                    (&st.ident, TypeKind::Struct, fields, None)
+                }
+                Item::Union(u) => {
+                    let fields = named_fields(&self.cx, &syn::Fields::Named(u.fields.clone()));
+                    (&u.ident, TypeKind::Union, fields, None)
+                }
+                Item::Enum(e) => (&e.ident, TypeKind::Enum, Vec::new(), None),
+                Item::Trait(t) => (&t.ident, TypeKind::Trait, Vec::new(), None),
+                Item::Type(t) => (&t.ident, TypeKind::Alias, Vec::new(), local(&self.cx, &t.ty)),
+                _ => continue,
+            };
+            self.cx.items.types.push(TypeDecl {
+                name: name.to_string(),
+                module,
+                kind,
+                fields,
+                alias_of,
+            });
+        }
+    }
+
     fn run_call_rules(&mut self, call: &Expr) {
         self.cx.new_node();
+        // The call graph the crate model propagates blocking along.
+        if self.cx.in_sync_fn_body()
+            && let Some(callee) = self.cx.call_index(call)
+            && let Some(flags) = self.cx.fns.last()
+        {
+            let line = line_of(self.cx.source, span_range(call.span()).start) as u32;
+            self.cx.summaries[flags.summary].calls.push((callee, line));
+        }
         for rule in &self.rules {
             self.cx.rule = Some(rule.meta());
             rule.check_call(call, &mut self.cx);
@@ -208,7 +307,7 @@ impl<'r, 'src> Walker<'r, 'src> {
 
     /// Visits a call's arguments, treating sync closures handed to a thread or blocking-pool
     /// spawner as sync code.
-    fn visit_args<'a>(&mut self, insulating: bool, args: impl Iterator<Item = &'a Expr>) {
+    fn visit_args<'a>(&mut self, insulating: bool, method: bool, args: impl Iterator<Item = &'a Expr>) {
         for arg in args {
             match insulated_closure(arg) {
                 Some(c) if insulating => {
@@ -226,7 +325,10 @@ impl<'r, 'src> Walker<'r, 'src> {
                         self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr_closure(c));
                     }
                 }
-                _ => self.visit_expr(arg),
+                _ => {
+                    self.inline_closure = method && matches!(arg, Expr::Closure(_));
+                    self.visit_expr(arg);
+                }
             }
         }
     }
@@ -376,6 +478,7 @@ const COMMA_MACROS: &[&str] = &[
 impl<'ast> Visit<'ast> for Walker<'_, '_> {
     fn visit_file(&mut self, file: &'ast syn::File) {
         self.push_scope(&file.items, true, false);
+        self.record_items(&file.items);
         for item in &file.items {
             self.visit_item(item);
         }
@@ -384,18 +487,26 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let Some((_, items)) = &m.content else { return };
-        let cfg_test = m
-            .attrs
-            .iter()
-            .any(|a| a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test"));
+        let cfg_test = model_items::cfg_test(&m.attrs);
         self.cx.test_modules += usize::from(cfg_test);
+        let index = self.cx.items.modules.len() as u32;
+        self.cx.items.modules.push(ModuleItems {
+            name: m.ident.to_string(),
+            parent: Some(self.cx.current_module()),
+            path_attr: model_items::path_attr(&m.attrs),
+            cfg_test,
+            ..ModuleItems::default()
+        });
+        self.cx.modules.push(index);
         self.push_scope(items, true, false);
+        self.record_items(items);
         let was_from_trait = std::mem::replace(&mut self.signature_from_trait, false);
         for item in items {
             self.visit_item(item);
         }
         self.signature_from_trait = was_from_trait;
         self.cx.scopes.pop();
+        self.cx.modules.pop();
         self.cx.test_modules -= usize::from(cfg_test);
     }
 
@@ -441,12 +552,50 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             _ => String::new(),
         };
         self.cx.impl_types.push(self_ty);
+        let self_segs = model_items::type_segments(&i.self_ty);
+        let of_trait = i
+            .trait_
+            .as_ref()
+            .map(|(_, path, _)| path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>());
+        // Only at module level: an impl inside a fn body is for a type the model does not see.
+        if self.cx.fns.is_empty()
+            && let (Some(segs), Some(t)) = (&self_segs, &of_trait)
+        {
+            self.cx.items.impls.push(ImplDecl {
+                module: self.cx.current_module(),
+                self_ty: TypeRef::Path {
+                    module: self.cx.current_module(),
+                    segs: segs.clone(),
+                },
+                of_trait: t.clone(),
+            });
+        }
+        self.cx.impls.push(ImplFrame {
+            self_segs: self_segs.filter(|_| self.cx.fns.is_empty()),
+            of_trait,
+            in_trait: false,
+            fns_outside: self.cx.fns.len(),
+        });
         let was = std::mem::replace(&mut self.signature_from_trait, i.trait_.is_some());
         for item in &i.items {
             self.visit_impl_item(item);
         }
         self.signature_from_trait = was;
+        self.cx.impls.pop();
         self.cx.impl_types.pop();
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.cx.impls.push(ImplFrame {
+            self_segs: self.cx.fns.is_empty().then(|| vec![t.ident.to_string()]),
+            of_trait: None,
+            in_trait: true,
+            fns_outside: self.cx.fns.len(),
+        });
+        for item in &t.items {
+            self.visit_trait_item(item);
+        }
+        self.cx.impls.pop();
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -475,6 +624,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         if COMMA_MACROS.contains(&name.as_str()) || name == "select" {
             return self.visit_macro_body(&m.mac);
         }
+        // `cfg_rt! { mod runtime; }`: the module tree goes on inside the macro.
+        if contains(macro_text(self.cx.source, &m.mac), "mod ") {
+            let module = self.cx.current_module() as usize;
+            model_items::macro_file_mods(&m.mac.tokens, &mut self.cx.items.modules[module].file_mods);
+        }
         // Item-position macros such as `cfg_rt! { ... }` usually wrap plain items. Parsing them
         // costs a second parse of their text, so only where async code or a spawn can be inside.
         const WORTH_PARSING: &[&str] = &["async", "spawn", "block_on", "drop_guard"];
@@ -486,6 +640,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             if let Some(scope) = self.cx.scopes.last_mut() {
                 declare_items(scope, &file.items);
             }
+            self.record_items(&file.items);
             for item in &file.items {
                 self.visit_item(item);
             }
@@ -527,11 +682,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             }
         }
         let origin = l.init.as_ref().and_then(|i| self.cx.origin(&i.expr));
-        let (pat, ty_name) = match &l.pat {
-            Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0),
-            p => (p, None),
+        let (pat, ty_name, ty) = match &l.pat {
+            Pat::Type(pt) => (&*pt.pat, type_info(&pt.ty).0, self.cx.declared_type(&pt.ty)),
+            p => (p, None, l.init.as_ref().and_then(|i| self.cx.type_of(&i.expr))),
         };
-        self.bind_pat(pat, origin, ty_name, false, Some(l.semi_token.span));
+        self.bind_typed(pat, origin, ty_name, ty, false, Some(l.semi_token.span));
     }
 
     fn visit_expr(&mut self, e: &'ast Expr) {
@@ -542,6 +697,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             Expr::Async(a) => {
                 let start = a.async_token.span;
                 self.with_frame(FrameKind::Async, start, |w| visit::visit_expr_async(w, a));
+            }
+            Expr::Closure(c) if !std::mem::take(&mut self.inline_closure) && self.cx.in_sync_fn_body() => {
+                // Stored to run later (`Box::new(move || rx.recv())`): not this fn's own blocking.
+                let start = c.or1_token.span;
+                self.inline_closure = true;
+                self.with_frame(FrameKind::Insulated, start, |w| w.visit_expr(e));
             }
             Expr::Closure(c) => {
                 self.push_scope(&[], false, false);
@@ -578,13 +739,13 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 // Only calls that take a closure can hand it to another thread.
                 let insulating =
                     call.args.iter().any(|a| insulated_closure(a).is_some()) && self.is_insulating_call(&call.func);
-                self.visit_args(insulating, call.args.iter());
+                self.visit_args(insulating, false, call.args.iter());
             }
             Expr::MethodCall(m) => {
                 self.visit_expr(&m.receiver);
                 let insulating = is_insulating_name(&self.cx, &m.method)
                     || Options::last_segments(&self.cx.options().insulating_wrappers).any(|w| m.method == w);
-                self.visit_args(insulating, m.args.iter());
+                self.visit_args(insulating, true, m.args.iter());
             }
             _ => visit::visit_expr(self, e),
         }
@@ -620,6 +781,18 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.visit_expr(&c.body);
         self.cx.scopes.pop();
     }
+}
+
+/// A struct's named fields with their declared types.
+fn named_fields(cx: &Context, fields: &syn::Fields) -> Vec<(String, TypeRef)> {
+    let syn::Fields::Named(named) = fields else {
+        return Vec::new();
+    };
+    named
+        .named
+        .iter()
+        .filter_map(|f| Some((f.ident.as_ref()?.to_string(), cx.declared_type(&f.ty)?)))
+        .collect()
 }
 
 /// `spawn_blocking`, `block_in_place`, ... and a crate's own wrappers named like them
@@ -665,7 +838,7 @@ fn declare_items(scope: &mut Scope, items: &[Item]) {
             Item::Union(u) => &u.ident,
             _ => continue,
         };
-        scope.items.push(ident.to_string());
+        scope.items.insert(ident.to_string());
     }
 }
 

@@ -4,7 +4,7 @@ use crate::context::Context;
 use crate::diagnostic::Applicability;
 use crate::knowledge::{BlockKind, Need};
 use crate::rule::{Rule, RuleMeta, Severity};
-use crate::rules::helpers::{call_range, unparen};
+use crate::rules::helpers::call_range;
 use syn::Expr;
 
 pub struct BlockingCallInAsync;
@@ -507,29 +507,14 @@ fn async_rewrite(expr: &Expr, cx: &Context) -> Option<String> {
 /// In async code, a call of a sync fn of the crate that blocks is reported at the call once the
 /// whole crate is known ("async all the way down").
 pub(crate) fn defer_crate_call(expr: &Expr, cx: &mut Context, kind: BlockKind) {
-    let name = match expr {
-        Expr::Call(c) => {
-            let Expr::Path(p) = unparen(&c.func) else { return };
-            // A fn of the crate (`load(..)`, `crate::cfg::load(..)`, `Config::load(..)`).
-            match cx.crate_fn_name(&p.path) {
-                Some(n) => n,
-                None => return,
-            }
-        }
-        Expr::MethodCall(m) if matches!(unparen(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) => {
-            m.method.to_string()
-        }
-        _ => return,
-    };
-    if cx.facts().async_fns.contains(&name) {
-        return;
-    }
+    // A fn of the run (`load(..)`, `crate::cfg::load(..)`, `Config::load(..)`) or a method of a
+    // receiver whose type the code declares (`self.store.save(..)`).
+    let Some(callee) = cx.call_index(expr) else { return };
     let describe: crate::knowledge::Describe = match kind {
         BlockKind::Call => |name| describe_call(name, "blocks the executor thread"),
         BlockKind::Executor => |name| describe_call(name, "blocks on a future"),
     };
-    let labels = cx.async_frame_label();
-    cx.report_if(name, Need::Blocks(kind), call_range(expr), labels, describe);
+    cx.report_if(callee, Need::Blocks(kind), call_range(expr), Vec::new(), describe);
 }
 
 fn describe_call(name: &str, what: &str) -> (String, String, String) {

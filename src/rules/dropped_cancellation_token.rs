@@ -173,7 +173,7 @@ fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
         cx: &'c Context<'s>,
         /// The held tokens and the bindings derived from them, in source order.
         carriers: Vec<String>,
-        found: Vec<(String, std::ops::Range<usize>)>,
+        found: Vec<(u32, std::ops::Range<usize>)>,
     }
     impl<'ast> Visit<'ast> for Calls<'_, '_> {
         fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -186,7 +186,7 @@ fn calls_without_token(item: &FnItem<'_>, held: &[String], cx: &mut Context) {
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let Expr::Path(p) = &*c.func
-                && let Some(name) = self.cx.crate_fn_name(&p.path)
+                && let Some(name) = self.cx.path_call_index(&p.path)
                 && !c
                     .args
                     .iter()

@@ -126,7 +126,10 @@ fn check_discarded(call: &Expr, cx: &mut Context) {
 fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
     let Expr::Call(c) = unparen(spawned) else { return };
     let Expr::Path(p) = &*c.func else { return };
-    let Some(name) = cx.crate_fn_name(&p.path) else { return };
+    let Some(callee) = cx.path_call_index(&p.path) else {
+        return;
+    };
+    let name = cx.call_name(callee);
     // Fns of this file were already judged by their signatures.
     let facts = cx.facts();
     if facts.async_fns.contains(&name) || facts.result_fns.contains(&name) {
@@ -136,7 +139,7 @@ fn defer_crate_result(call: &Expr, spawned: &Expr, cx: &mut Context) {
         range: call_range(spawned),
         message: format!("`{name}` returns a `Result`").into(),
     }];
-    cx.report_if(name, Need::ReturnsResult, callee_range(call), labels, |_| {
+    cx.report_if(callee, Need::ReturnsResult, callee_range(call), labels, |_| {
         (
             "spawned task's `Result` is dropped, so its errors and panics go unseen".into(),
             "`JoinHandle` discarded here".into(),
