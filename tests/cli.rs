@@ -365,6 +365,8 @@ pub async fn rebuild(db: Db, token: CancellationToken) {
 }
 "#,
     );
+    // The crate root that makes both files one crate.
+    write(t.path(), "src/lib.rs", "pub mod app;\npub mod store;\n");
     let (code, doc) = json(t.path(), &["src"]);
     assert_eq!(code, 1);
     let mut got: Vec<(String, u64, String)> = doc["diagnostics"]

@@ -425,6 +425,7 @@ fn named_files_see_their_crate() {
         "pub async fn index() {\n    let _cfg = crate::config::load();\n}\n",
     );
     write(p, "src/other.rs", SLEEP);
+    write(p, "src/lib.rs", "pub mod config;\npub mod handlers;\npub mod other;\n");
     // As pre-commit calls it: one changed file. The blocking `load` is in a file not named.
     let out = run(p, &["--format", "json", "src/handlers.rs"]);
     let doc = stdout_json(&out);

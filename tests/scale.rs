@@ -127,7 +127,7 @@ fn corrupt_or_foreign_caches_are_replaced() {
         let doc = json(p, &["--cache-dir", "cache"]);
         assert_eq!(lines_of(&doc), [("src/lib.rs".to_string(), 2)]);
         let rewritten: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
-        assert_eq!(rewritten["format"], 1);
+        assert_eq!(rewritten["format"], 2);
     }
     // An entry whose hashes match but names a rule this version lacks is not trusted.
     let text = std::fs::read_to_string(&cache).unwrap();
