@@ -3,8 +3,9 @@
 //!
 //! `cargo bench --bench crate_pass` builds two generated trees of 10,000 and 20,000 files, each
 //! file declaring `fn helper()` and an async fn that calls it, and prints the crate pass's time
-//! for both: doubling the files must about double the time. `cargo bench --bench crate_pass --
-//! DIR...` times it over any tree.
+//! for both, then the same for chains of 2,500 and 5,000 modules each declared by the file before:
+//! doubling the input must about double the time. `cargo bench --bench crate_pass -- DIR...`
+//! times it over any tree.
 
 use async_lint::engine::{Checked, STACK_SIZE, check_text, settle};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,22 @@ fn generated(n: usize) -> PathBuf {
         std::fs::create_dir_all(&dir).unwrap();
         for i in 0..n {
             std::fs::write(dir.join(format!("f{i}.rs")), HELPER).unwrap();
+        }
+        std::fs::write(dir.join("done"), "").unwrap();
+    }
+    dir
+}
+
+/// A chain of `n` modules, each file declaring the next: `lib.rs` → `m1.rs` → `m2.rs` ...
+fn deep(n: usize) -> PathBuf {
+    let dir = PathBuf::from(format!("target/bench-crate-pass/deep-{n}"));
+    if !dir.join("done").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let next = |i: usize| format!("#[path = \"m{i}.rs\"]\npub mod m;\n");
+        std::fs::write(dir.join("lib.rs"), next(1)).unwrap();
+        for i in 1..=n {
+            let tail = if i < n { next(i + 1) } else { String::new() };
+            std::fs::write(dir.join(format!("m{i}.rs")), format!("{tail}{HELPER}")).unwrap();
         }
         std::fs::write(dir.join("done"), "").unwrap();
     }
@@ -83,20 +100,24 @@ fn main() {
         );
         return;
     }
-    let mut last = None;
-    for n in [10_000, 20_000] {
-        let walked = walk(&[generated(n)]);
-        let t = time_pass(&walked, runs);
-        println!(
-            "crate pass over {n} files each defining `fn helper()`: {:.2} ms",
-            t.as_secs_f64() * 1e3
-        );
-        if let Some(prev) = last {
-            println!(
-                "growth from doubling the files: {:.2}x",
-                t.as_secs_f64() / Duration::as_secs_f64(&prev)
-            );
+    type Make = fn(usize) -> PathBuf;
+    let cases: [(&str, Make, [usize; 2]); 2] = [
+        ("files each defining `fn helper()`", generated, [10_000, 20_000]),
+        ("modules deep, each file declaring the next", deep, [2_500, 5_000]),
+    ];
+    for (what, make, sizes) in cases {
+        let mut last = None;
+        for n in sizes {
+            let walked = walk(&[make(n)]);
+            let t = time_pass(&walked, runs);
+            println!("crate pass over {n} {what}: {:.2} ms", t.as_secs_f64() * 1e3);
+            if let Some(prev) = last {
+                println!(
+                    "growth from doubling: {:.2}x",
+                    t.as_secs_f64() / Duration::as_secs_f64(&prev)
+                );
+            }
+            last = Some(t);
         }
-        last = Some(t);
     }
 }

@@ -772,3 +772,41 @@ fn odd_directory_names_and_empty_runs() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no Rust files to lint"));
 }
+
+/// A checkout may plant a FIFO where a manifest is looked for: the run reads around it instead of
+/// waiting for a writer.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_cargo_toml_does_not_hang_the_run() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "src/lib.rs",
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+    );
+    let fifo = std::ffi::CString::new(t.path().join("Cargo.toml").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let mut child = std::process::Command::new(common::BIN)
+        .args(["--no-cache", "--format", "json", "."])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the run waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status.code(), Some(1), "{doc}");
+    assert_eq!(doc["diagnostics"][0]["rule"], "blocking_call_in_async", "{doc}");
+}
