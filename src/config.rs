@@ -258,7 +258,7 @@ pub fn in_dir(dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
     let manifest = dir.join("Cargo.toml");
     // Only a manifest that mentions us is parsed; others may be anything.
     // Capped and regular files only: a checkout may plant a FIFO or a huge file here.
-    if let Ok(text) = crate::model::crates::read_capped(&manifest, MAX_CONFIG_BYTES)
+    if let Ok(text) = crate::source::read_capped(&manifest, MAX_CONFIG_BYTES)
         && text.contains("async-lint")
         && manifest_config(&manifest, &text)?.is_some()
     {
@@ -300,7 +300,7 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
 const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    crate::model::crates::read_capped(path, MAX_CONFIG_BYTES)
+    crate::source::read_capped(path, MAX_CONFIG_BYTES)
         .map_err(|e| ConfigError(format!("cannot read {}: {e}", shown(path))))
 }
 

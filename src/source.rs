@@ -1,5 +1,5 @@
-//! What the parser sees of a file. Every change keeps each byte where it was, so spans of the
-//! parsed tree are offsets into the text as read.
+//! What the parser sees of a file, and how untrusted files are read. Every change keeps each byte
+//! where it was, so spans of the parsed tree are offsets into the text as read.
 
 use std::borrow::Cow;
 
@@ -65,6 +65,33 @@ pub fn without_docs(text: &str) -> Cow<'_, str> {
     }
     // Only ASCII `/`, `!` and `*` bytes were replaced by spaces.
     Cow::Owned(String::from_utf8(out).expect("replacing ASCII bytes keeps UTF-8 valid"))
+}
+
+/// Reads a regular file of at most `cap` bytes without blocking on a FIFO or device: opened
+/// non-blocking, checked to be a regular file on the open handle, read through the cap.
+pub fn read_capped(path: &std::path::Path, cap: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > cap {
+        return Err(Error::new(ErrorKind::InvalidData, format!("larger than {cap} bytes")));
+    }
+    let mut text = String::new();
+    file.take(cap + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > cap {
+        return Err(Error::new(ErrorKind::InvalidData, format!("larger than {cap} bytes")));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -455,7 +455,7 @@ struct ManifestTarget {
 
 /// The package whose `Cargo.toml` is in `dir`, if there is one with a `[package]` table.
 fn read_package(dir: &Path) -> Option<Package> {
-    let text = read_capped(&dir.join("Cargo.toml"), MAX_MANIFEST_BYTES).ok()?;
+    let text = crate::source::read_capped(&dir.join("Cargo.toml"), MAX_MANIFEST_BYTES).ok()?;
     let manifest: Manifest = toml::from_str(&text).ok()?;
     let package = manifest.package?;
     let lib_name = manifest
@@ -478,33 +478,6 @@ fn read_package(dir: &Path) -> Option<Package> {
         edition: package.edition.and_then(|e| e.as_str().map(str::to_string)),
         lib_crate: None,
     })
-}
-
-/// Reads a regular file of at most `cap` bytes without blocking on a FIFO or device: opened
-/// non-blocking, checked to be a regular file on the open handle, read through the cap.
-pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
-    }
-    if meta.len() > cap {
-        return Err(Error::new(ErrorKind::InvalidData, format!("larger than {cap} bytes")));
-    }
-    let mut text = String::new();
-    file.take(cap + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > cap {
-        return Err(Error::new(ErrorKind::InvalidData, format!("larger than {cap} bytes")));
-    }
-    Ok(text)
 }
 
 /// Files that are part of more than one crate keep one place per crate; this is the set of
