@@ -59,6 +59,8 @@ impl Local {
 pub(crate) struct Scope {
     /// `use a::b as c;` gives (`c`, `a::b`).
     pub aliases: Vec<(String, String)>,
+    /// The last entry of `aliases` for each name, so a lookup does not scan them all.
+    pub alias_index: std::collections::HashMap<String, usize>,
     /// `use a::b as c;` renames: (`c`, `b`), the few imports under a name of their own.
     pub renames: Vec<(String, String)>,
     pub globs: Vec<String>,
@@ -69,6 +71,18 @@ pub(crate) struct Scope {
     pub module_barrier: bool,
     /// A fn body: outer locals are not visible (outer items and imports are).
     pub fn_barrier: bool,
+}
+
+impl Scope {
+    /// The import that brings in `name` here, the last one if several do.
+    pub(crate) fn alias(&self, name: &str) -> Option<&(String, String)> {
+        self.aliases.get(*self.alias_index.get(name)?)
+    }
+
+    pub(crate) fn add_alias(&mut self, alias: String, path: String) {
+        self.alias_index.insert(alias.clone(), self.aliases.len());
+        self.aliases.push((alias, path));
+    }
 }
 
 /// Facts about the whole file, gathered before the walk.
@@ -354,7 +368,7 @@ impl<'src> Context<'src> {
             if scope.items.contains(first) {
                 return vec![join_path(&format!("self::{first}"), rest)];
             }
-            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
+            if let Some((_, full)) = scope.alias(first) {
                 let mut parts = full.split("::");
                 let head = parts.next().unwrap_or_default();
                 if matches!(head, "crate" | "self" | "super") {
@@ -658,13 +672,10 @@ impl<'src> Context<'src> {
 
     /// What an import in scope brings in under `name`: `std::fs::File` for `File`.
     fn imported_as(&self, name: &str) -> Option<&str> {
-        self.scopes.iter().rev().find_map(|s| {
-            s.aliases
-                .iter()
-                .rev()
-                .find(|(a, _)| a == name)
-                .map(|(_, full)| full.as_str())
-        })
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.alias(name).map(|(_, full)| full.as_str()))
     }
 
     /// The type of `self` in the innermost method.
@@ -785,7 +796,7 @@ impl<'src> Context<'src> {
             if scope.module_barrier {
                 break;
             }
-            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == first) {
+            if let Some((_, full)) = scope.alias(first) {
                 let mut out: Vec<String> = full.split("::").map(str::to_string).collect();
                 out.extend(segs.drain(1..));
                 return Some(out);
@@ -867,7 +878,7 @@ impl<'src> Context<'src> {
     /// written.
     fn reach(&self, head: &str) -> Option<Option<&str>> {
         for scope in self.scopes.iter().rev() {
-            if let Some((_, full)) = scope.aliases.iter().rev().find(|(a, _)| a == head) {
+            if let Some((_, full)) = scope.alias(head) {
                 let root = full.split("::").next().unwrap_or_default();
                 let inside = matches!(root, "crate" | "self" | "super")
                     || self.run_crates.iter().any(|c| c == root)

@@ -868,7 +868,7 @@ fn add_use(tree: &syn::UseTree, prefix: &mut String, scope: &mut Scope) {
             } else {
                 name
             };
-            scope.aliases.push((alias, path));
+            scope.add_alias(alias, path);
         }
         syn::UseTree::Rename(r) => {
             let alias = r.rename.to_string();
@@ -876,7 +876,7 @@ fn add_use(tree: &syn::UseTree, prefix: &mut String, scope: &mut Scope) {
                 let original = r.ident.to_string();
                 let path = full(prefix, &original);
                 scope.renames.push((alias.clone(), original));
-                scope.aliases.push((alias, path));
+                scope.add_alias(alias, path);
             }
         }
         syn::UseTree::Glob(_) => scope.globs.push(full(prefix, "self")),

@@ -84,6 +84,10 @@ pub struct Items<'a> {
     values: Vec<(u32, u32)>,
     declared: HashMap<(ModuleId, &'a str), SmallVec<[Decl; 1]>>,
     nested: HashMap<(ModuleId, &'a str), Vec<FnId>>,
+    /// Each file module's imports by the name they bring in, and its globs: (file, module) keys,
+    /// indexes into the module's `uses`.
+    imports: HashMap<(u32, u32, &'a str), SmallVec<[u32; 1]>>,
+    globs: HashMap<(u32, u32), SmallVec<[u32; 2]>>,
     /// (type, method) → fns, with whether each is inherent.
     methods: HashMap<TypeKey, HashMap<&'a str, Vec<Method>>>,
     /// Traits each type implements, from the `impl Trait for Type` blocks that define a method.
@@ -119,6 +123,8 @@ impl<'a> Items<'a> {
                 Default::default(),
             ),
             nested: HashMap::default(),
+            imports: HashMap::default(),
+            globs: HashMap::default(),
             methods: HashMap::default(),
             impls_of: HashMap::default(),
             extern_crates,
@@ -135,6 +141,19 @@ impl<'a> Items<'a> {
 
     fn declare(&mut self) {
         for (file, input) in self.files.iter().enumerate() {
+            for (local, m) in input.items.modules.iter().enumerate() {
+                for (i, u) in m.uses.iter().enumerate() {
+                    let key = (file as u32, local as u32);
+                    match &u.alias {
+                        Some(alias) => self
+                            .imports
+                            .entry((key.0, key.1, alias.as_str()))
+                            .or_default()
+                            .push(i as u32),
+                        None => self.globs.entry(key).or_default().push(i as u32),
+                    }
+                }
+            }
             self.fn_base.push(self.fn_at.len() as FnId);
             let placements = self.layout.placements[file].clone();
             for (index, f) in input.summaries.iter().enumerate() {
@@ -549,19 +568,23 @@ impl<'a> Items<'a> {
             }));
         }
         let module = &self.layout.modules[m as usize];
-        let (file, local) = (module.file, module.local as usize);
-        let uses = &self.files[file]
+        let (file, local) = (module.file as u32, module.local);
+        let files = &self.files;
+        let uses = files[file as usize]
             .items
             .modules
-            .get(local)
+            .get(local as usize)
             .map(|l| l.uses.as_slice())
             .unwrap_or(&[]);
-        if found.is_empty() {
-            let named: Vec<Vec<String>> = uses
+        let paths = |indexes: Option<&[u32]>| -> Vec<&'a [String]> {
+            indexes
+                .unwrap_or(&[])
                 .iter()
-                .filter(|u| u.alias.as_deref() == Some(name))
-                .map(|u| u.path.clone())
-                .collect();
+                .filter_map(|&i| uses.get(i as usize).map(|u| u.path.as_slice()))
+                .collect()
+        };
+        if found.is_empty() {
+            let named = paths(self.imports.get(&(file, local, name)).map(|v| v.as_slice()));
             for path in named {
                 let path: Vec<&str> = path.iter().map(String::as_str).collect();
                 let via = self.resolve_path(m, &path);
@@ -569,11 +592,7 @@ impl<'a> Items<'a> {
             }
         }
         if found.is_empty() {
-            let globs: Vec<Vec<String>> = uses
-                .iter()
-                .filter(|u| u.alias.is_none())
-                .map(|u| u.path.clone())
-                .collect();
+            let globs = paths(self.globs.get(&(file, local)).map(|v| v.as_slice()));
             for path in globs {
                 let path: Vec<&str> = path.iter().map(String::as_str).collect();
                 for r in self.resolve_path(m, &path) {
