@@ -145,7 +145,6 @@ pub(crate) struct ImplFrame {
     /// The self type as written (`Disk`, `crate::store::Disk`); the trait for a trait's block.
     pub self_segs: Option<Vec<String>>,
     pub of_trait: Option<Vec<String>>,
-    pub in_trait: bool,
     /// How many fns enclosed the block: its methods are one deeper.
     pub fns_outside: usize,
 }

@@ -80,8 +80,6 @@ pub struct FnSummary {
     pub self_ty: Option<TypeRef>,
     /// `impl Trait for Type`: the trait's path.
     pub of_trait: Option<Vec<String>>,
-    /// A default method of a trait declaration.
-    pub in_trait: bool,
     /// Declared inside another fn's body.
     pub nested: bool,
     /// The declared return type (the future's output for an async fn), wrappers looked through.

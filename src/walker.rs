@@ -180,7 +180,6 @@ impl<'r, 'src> Walker<'r, 'src> {
                 })
             }),
             of_trait: method_of.and_then(|i| i.of_trait.clone()),
-            in_trait: method_of.is_some_and(|i| i.in_trait),
             nested: !self.cx.fns.is_empty(),
             ret: match &sig.output {
                 syn::ReturnType::Type(_, ty) if !returns_future => self.cx.declared_type(ty),
@@ -573,7 +572,6 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.cx.impls.push(ImplFrame {
             self_segs: self_segs.filter(|_| self.cx.fns.is_empty()),
             of_trait,
-            in_trait: false,
             fns_outside: self.cx.fns.len(),
         });
         let was = std::mem::replace(&mut self.signature_from_trait, i.trait_.is_some());
@@ -589,7 +587,6 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.cx.impls.push(ImplFrame {
             self_segs: self.cx.fns.is_empty().then(|| vec![t.ident.to_string()]),
             of_trait: None,
-            in_trait: true,
             fns_outside: self.cx.fns.len(),
         });
         for item in &t.items {

@@ -12,7 +12,7 @@
 //! Manifests are read, never executed: through a size cap, as regular files only.
 
 use crate::model::items::FileItems;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +49,6 @@ pub struct Package {
     pub lib_path: Option<PathBuf>,
     /// Explicit target paths of `[[bin]]`, `[[test]]`, `[[example]]`, `[[bench]]`.
     pub target_paths: Vec<PathBuf>,
-    pub edition: Option<String>,
     pub lib_crate: Option<CrateId>,
 }
 
@@ -331,21 +330,6 @@ impl Layout {
     pub fn module_of(&self, file: usize, local: u32) -> Option<ModuleId> {
         self.placements.get(file)?.first().map(|b| b + local)
     }
-
-    /// The names of the run's library crates, for paths that start with one.
-    pub fn extern_crates(&self) -> HashMap<&str, CrateId> {
-        self.crates
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| Some((c.extern_name.as_deref()?, i as CrateId)))
-            .collect()
-    }
-
-    /// The crates of the run by file, for tests: each file's crate (first placement).
-    pub fn crate_of(&self, file: usize) -> Option<CrateId> {
-        let base = *self.placements.get(file)?.first()?;
-        Some(self.modules[base as usize].krate)
-    }
 }
 
 /// The packages of a run, each manifest read once: found before the walk (their library names
@@ -444,7 +428,6 @@ struct Manifest {
 #[derive(serde::Deserialize)]
 struct ManifestPackage {
     name: String,
-    edition: Option<toml::Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -475,16 +458,6 @@ fn read_package(dir: &Path) -> Option<Package> {
         lib_name: Some(lib_name),
         lib_path: manifest.lib.and_then(|l| l.path).map(|p| at(&p)),
         target_paths,
-        edition: package.edition.and_then(|e| e.as_str().map(str::to_string)),
         lib_crate: None,
     })
-}
-
-/// Files that are part of more than one crate keep one place per crate; this is the set of
-/// crates a file is in, for tests.
-pub fn crates_of(layout: &Layout, file: usize) -> HashSet<CrateId> {
-    layout.placements[file]
-        .iter()
-        .map(|&b| layout.modules[b as usize].krate)
-        .collect()
 }
